@@ -1,0 +1,162 @@
+"""Training prompts: loading (Hub or local), mapping into the paper's prompt, and the paper's training-set prep.
+
+    python -m efficient_reasoning.data --output_dir data/numina-3200            # from AI-MO/NuminaMath-CoT
+    python -m efficient_reasoning.data --dataset_name path/to/math_train.json --output_dir data/math-3200
+
+Keeps problems from the chosen sources whose gold answer parses to a number, takes a seeded sample (3,200 by
+default, as the paper), reports how many rows each filter dropped, and writes a `save_to_disk` folder (and pushes
+it to the Hub with `--push_to_hub`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import Counter
+from pathlib import Path
+
+from datasets import Dataset, DatasetDict, load_dataset, load_from_disk
+
+from .verifier import last_boxed, normalize_answer
+
+PAPER_PROMPT = "Please reason step by step, and put your final answer within \\boxed{}. Question: {question}"
+NUMINA_SOURCES = ("math", "cn_k12", "amc_aime", "aops_forum", "olympiads")
+_LOCAL_SUFFIXES = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
+_NUMBER = re.compile(r"^-?(\d+(\.\d+)?|\.\d+|\\frac\{\d+\}\{\d+\}|\d+/\d+)$")
+
+
+def load_any(name: str, config: str | None = None, split: str = "train") -> Dataset:
+    """A split of a Hub dataset, or of a local .jsonl/.json/.parquet/.csv file or `save_to_disk` folder."""
+    path = Path(name)
+    if path.is_dir():
+        if (path / "dataset_dict.json").exists() or (path / "state.json").exists():
+            loaded = load_from_disk(str(path))
+            if isinstance(loaded, DatasetDict):
+                if split not in loaded:
+                    raise ValueError(f"{name}: no split {split!r}; it has {sorted(loaded)}")
+                return loaded[split]
+            return loaded
+        return load_dataset(str(path), split=split)
+    if path.suffix in _LOCAL_SUFFIXES:
+        if not path.exists():
+            raise FileNotFoundError(f"dataset file not found: {name}")
+        return load_dataset(_LOCAL_SUFFIXES[path.suffix], data_files=str(path), split="train")
+    return load_dataset(name, config, split=split)
+
+
+def require_columns(dataset: Dataset, columns: list[str], where: str) -> None:
+    missing = [c for c in columns if c not in dataset.column_names]
+    if missing:
+        raise ValueError(f"{where}: missing column(s) {missing}; available columns: {dataset.column_names}")
+
+
+def to_prompts(
+    dataset: Dataset,
+    question_column: str,
+    answer_column: str,
+    template: str = PAPER_PROMPT,
+    where: str = "dataset",
+) -> Dataset:
+    """Conversational `prompt` (one user turn: `template` with the question) and string `answer` columns.
+
+    TRL renders `prompt` with the model's chat template. Empty datasets, missing columns and rows with an empty
+    question or answer fail with the row numbers.
+    """
+    if len(dataset) == 0:
+        raise ValueError(f"{where}: the dataset is empty")
+    require_columns(dataset, [question_column, answer_column], where)
+    if "{question}" not in template:
+        raise ValueError(f"prompt_template must contain '{{question}}', got {template!r}")
+    bad = [
+        i
+        for i, (q, a) in enumerate(zip(dataset[question_column], dataset[answer_column]))
+        if q is None or not str(q).strip() or a is None or not str(a).strip()
+    ]
+    if bad:
+        raise ValueError(
+            f"{where}: {len(bad)} row(s) with an empty {question_column!r} or {answer_column!r}, e.g. rows {bad[:10]}"
+        )
+
+    def convert(row):
+        content = template.replace("{question}", str(row[question_column]))
+        return {"prompt": [{"role": "user", "content": content}], "answer": str(row[answer_column])}
+
+    return dataset.map(convert, remove_columns=dataset.column_names)
+
+
+def is_numeric_answer(answer: str | None) -> bool:
+    """Whether a gold answer is a plain number: an integer, a decimal or a fraction of integers."""
+    if answer is None:
+        return False
+    text = normalize_answer(str(answer)).replace(" ", "").replace("\\dfrac", "\\frac").replace("{,}", "")
+    return bool(_NUMBER.match(text))
+
+
+def prepare_training_set(
+    dataset: Dataset,
+    sources: tuple[str, ...] | None = NUMINA_SOURCES,
+    num_samples: int = 3200,
+    seed: int = 42,
+    where: str = "dataset",
+) -> tuple[Dataset, Counter]:
+    """Filter to `sources` and numeric gold answers, then take a seeded sample; returns it and the drop counts.
+
+    The gold answer is the `answer` column when there is one, else the last `\\boxed{}` of `solution`.
+    """
+    require_columns(dataset, ["problem"], where)
+    if "answer" not in dataset.column_names:
+        require_columns(dataset, ["solution"], where)
+    dropped: Counter = Counter()
+    use_sources = sources is not None and "source" in dataset.column_names
+    keep, answers = [], []
+    for i, row in enumerate(dataset):
+        if use_sources and row["source"] not in sources:
+            dropped["source not selected"] += 1
+            continue
+        if not row["problem"] or not str(row["problem"]).strip():
+            dropped["empty problem"] += 1
+            continue
+        answer = row["answer"] if "answer" in row else last_boxed(row["solution"] or "")
+        if answer is None:
+            dropped["no gold answer"] += 1
+            continue
+        if not is_numeric_answer(answer):
+            dropped["answer not a number"] += 1
+            continue
+        keep.append(i)
+        answers.append(normalize_answer(str(answer)))
+    kept = dataset.select(keep)
+    kept = kept.remove_columns([c for c in kept.column_names if c not in ("problem", "source")])
+    kept = kept.add_column("answer", answers)
+    kept = kept.shuffle(seed=seed)
+    if len(kept) > num_samples:
+        dropped["beyond the sample size"] = len(kept) - num_samples
+        kept = kept.select(range(num_samples))
+    return kept, dropped
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset_name", default="AI-MO/NuminaMath-CoT", help="Hub id or local file/folder")
+    parser.add_argument("--split", default="train")
+    parser.add_argument("--sources", default=",".join(NUMINA_SOURCES), help="comma-separated; 'all' keeps every one")
+    parser.add_argument("--num_samples", type=int, default=3200)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--output_dir", required=True, help="where to write the `save_to_disk` folder")
+    parser.add_argument("--push_to_hub", default=None, metavar="REPO_ID", help="also push to this Hub dataset repo")
+    args = parser.parse_args(argv)
+
+    sources = None if args.sources == "all" else tuple(s.strip() for s in args.sources.split(",") if s.strip())
+    raw = load_any(args.dataset_name, split=args.split)
+    kept, dropped = prepare_training_set(raw, sources, args.num_samples, args.seed, where=args.dataset_name)
+    print(f"{args.dataset_name}: {len(raw)} rows read")
+    for reason, count in dropped.items():
+        print(f"  dropped {count:>7} ({reason})")
+    print(f"  kept    {len(kept):>7} -> {args.output_dir}")
+    kept.save_to_disk(args.output_dir)
+    if args.push_to_hub:
+        kept.push_to_hub(args.push_to_hub)
+
+
+if __name__ == "__main__":
+    main()

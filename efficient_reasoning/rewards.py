@@ -1,0 +1,38 @@
+"""Reward functions in TRL's calling convention."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .verifier import Verifier
+
+
+def completion_text(completion) -> str:
+    """The text of a TRL completion: a string, or a conversational list of messages."""
+    if isinstance(completion, str):
+        return completion
+    return "".join(message["content"] for message in completion if isinstance(message.get("content"), str))
+
+
+class CorrectnessReward:
+    """`1{y correct}`: 1.0 when the last `\\boxed{}` of a finished completion matches the `answer` column, 0.0 when
+    it does not or when the completion did not end with an EOS token, NaN when it could not be checked.
+
+    A plain TRL reward function (`GRPOTrainer(reward_funcs=[CorrectnessReward(...)])` works);
+    `EfficientReasoningGRPOTrainer` turns its gathered values into the length-penalized reward.
+    """
+
+    __name__ = "correctness"
+
+    def __init__(self, verifier: Verifier | None = None, eos_token_ids: Sequence[int] = ()):
+        self.verifier = verifier or Verifier()
+        self.eos_token_ids = list(eos_token_ids)
+
+    def finished(self, completion_ids: Sequence[Sequence[int]]) -> list[bool]:
+        return [len(ids) > 0 and ids[-1] in self.eos_token_ids for ids in completion_ids]
+
+    def __call__(self, completions, completion_ids, answer, **kwargs) -> list[float]:
+        if not self.eos_token_ids:
+            raise ValueError("CorrectnessReward needs the EOS token ids to tell finished completions from truncated")
+        texts = [completion_text(c) for c in completions]
+        return self.verifier(texts, [str(a) for a in answer], self.finished(completion_ids))

@@ -1,0 +1,23 @@
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("EFFICIENT_REASONING_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public data files (GSM8K, MATH500, AIME, MATH train); tests using it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA} (set EFFICIENT_REASONING_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory) -> Path:
+    """A tiny random-weight Qwen2 model (`tiny/model`) and toy arithmetic data (`tiny/arithmetic.jsonl`)."""
+    from efficient_reasoning.tiny import build
+
+    return build(tmp_path_factory.mktemp("tiny"))

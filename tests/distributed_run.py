@@ -1,0 +1,94 @@
+"""A few GRPO steps of the tiny model under `accelerate launch`, recording what every rank used.
+
+Launched by tests/test_distributed.py. Each rank writes `rank{N}.json` with, per step, the gathered completions,
+token ids and gold answers it saw, and the advantages it trained on. Correctness here is a deterministic rule of the
+completion text (an even number of characters), so random-weight completions give a mix of correct and incorrect
+responses; the real verifier is tested on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+from accelerate.utils import gather_object
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from efficient_reasoning.configs import EfficientReasoningConfig
+from efficient_reasoning.data import load_any, to_prompts
+from efficient_reasoning.trainer import EfficientReasoningGRPOTrainer
+
+
+class EvenLengthVerifier:
+    def __call__(self, completions, golds, finished):
+        return [float(done and len(text) % 2 == 0) if done else 0.0 for text, done in zip(completions, finished)]
+
+
+class RecordingTrainer(EfficientReasoningGRPOTrainer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.correctness.verifier = EvenLengthVerifier()
+        self.records = []
+
+    def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+        self.records.append(
+            {
+                "prompts": gather_object([p[-1]["content"] for p in prompts]),
+                "completions": gather_object(list(completions)),
+                "completion_ids": gather_object([list(map(int, ids)) for ids in completion_ids_list]),
+                "golds": gather_object([x["answer"] for x in inputs]),
+                "num_local": len(inputs),
+            }
+        )
+        return super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+
+    def _generate_and_score_completions(self, inputs):
+        output = super()._generate_and_score_completions(inputs)
+        self.records[-1]["advantages"] = output["advantages"].tolist()
+        self.records[-1]["process_index"] = self.accelerator.process_index
+        return output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--output_dir", required=True)
+    parser.add_argument("--alpha", type=float, default=0.2)
+    parser.add_argument("--estimator", default="rloo")
+    parser.add_argument("--steps", type=int, default=3)
+    args = parser.parse_args()
+
+    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    model = AutoModelForCausalLM.from_pretrained(args.model)
+    config = EfficientReasoningConfig(
+        output_dir=args.output_dir,
+        length_penalty_alpha=args.alpha,
+        advantage_estimator=args.estimator,
+        num_generations=8,
+        per_device_train_batch_size=4,  # 4 of a prompt's 8 completions on each of the 2 ranks
+        max_completion_length=16,
+        max_steps=args.steps,
+        learning_rate=1e-4,
+        bf16=False,
+        ddp_backend="gloo",
+        report_to="none",
+        save_strategy="no",
+        logging_steps=1,
+        seed=0,
+        # Make EOS likely for a random-weight model, so that finished and truncated responses both occur.
+        generation_kwargs={"sequence_bias": [[[tokenizer.eos_token_id], 3.0]]},
+    )
+    dataset = to_prompts(load_any(args.data), "problem", "answer")
+    trainer = RecordingTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer)
+    trainer.train()
+    rank = trainer.accelerator.process_index
+    records = [{**r, "eos_token_ids": trainer.eos_token_ids, "alpha": args.alpha} for r in trainer.records]
+    path = Path(args.output_dir) / f"rank{rank}.json"
+    path.write_text(json.dumps(records, default=lambda x: None if isinstance(x, float) and math.isnan(x) else x))
+
+
+if __name__ == "__main__":
+    main()
