@@ -24,8 +24,8 @@ class EfficientReasoningConfig(GRPOConfig):
     advantage_estimator: str = field(
         default="rloo",
         metadata={
-            "help": "'rloo' (the paper: leave-one-out baseline, no std scaling) or 'grpo' (std-scaled, the ablation of "
-            "Section 5.4).",
+            "help": "'rloo' (the paper: leave-one-out baseline, no std scaling) or 'grpo' (std-scaled, the "
+            "ablation of Section 5.4).",
             "choices": sorted(ADVANTAGE_ESTIMATORS),
         },
     )
@@ -55,9 +55,7 @@ class EfficientReasoningConfig(GRPOConfig):
         if self.verifier_num_workers < 0:
             raise ValueError(f"verifier_num_workers must be >= 0, got {self.verifier_num_workers}")
         if self.num_generations is not None and self.num_generations < 2:
-            raise ValueError(
-                f"num_generations must be >= 2 for a per-prompt baseline, got {self.num_generations}"
-            )
+            raise ValueError(f"num_generations must be >= 2 for a per-prompt baseline, got {self.num_generations}")
         super().__post_init__()
 
 

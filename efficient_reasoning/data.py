@@ -40,7 +40,10 @@ def load_any(name: str, config: str | None = None, split: str = "train") -> Data
     if path.suffix in _LOCAL_SUFFIXES:
         if not path.exists():
             raise FileNotFoundError(f"dataset file not found: {name}")
-        return load_dataset(_LOCAL_SUFFIXES[path.suffix], data_files=str(path), split="train")
+        try:
+            return load_dataset(_LOCAL_SUFFIXES[path.suffix], data_files=str(path), split="train")
+        except StopIteration:  # what `datasets` raises for a file with no rows
+            raise ValueError(f"{name}: the dataset is empty") from None
     return load_dataset(name, config, split=split)
 
 

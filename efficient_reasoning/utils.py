@@ -78,8 +78,8 @@ class MethodModelCardMixin:
         settings = "\n".join(f"- {key}: `{value}`" for key, value in details.items())
         config = {k: v for k, v in self.args.to_dict().items() if not k.startswith("_") and "token" not in k}
         section = (
-            f"\n## {self.model_card_title}\n\nTrained with efficient-reasoning (Arora & Zanette, \"Training Language "
-            f"Models to Reason Efficiently\", 2025).\n\n{settings}\n\n<details><summary>Run config</summary>\n\n"
+            f'\n## {self.model_card_title}\n\nTrained with efficient-reasoning (Arora & Zanette, "Training Language '
+            f'Models to Reason Efficiently", 2025).\n\n{settings}\n\n<details><summary>Run config</summary>\n\n'
             f"```yaml\n{yaml.safe_dump(config, sort_keys=True)}```\n\n</details>\n"
         )
         card = Path(self.args.output_dir) / "README.md"

@@ -18,12 +18,13 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from efficient_reasoning.configs import EfficientReasoningConfig
 from efficient_reasoning.data import load_any, to_prompts
+from efficient_reasoning.rewards import completion_text
 from efficient_reasoning.trainer import EfficientReasoningGRPOTrainer
 
 
 class EvenLengthVerifier:
     def __call__(self, completions, golds, finished):
-        return [float(done and len(text) % 2 == 0) if done else 0.0 for text, done in zip(completions, finished)]
+        return [float(done and len(text) % 2 == 0) for text, done in zip(completions, finished)]
 
 
 class RecordingTrainer(EfficientReasoningGRPOTrainer):
@@ -36,7 +37,7 @@ class RecordingTrainer(EfficientReasoningGRPOTrainer):
         self.records.append(
             {
                 "prompts": gather_object([p[-1]["content"] for p in prompts]),
-                "completions": gather_object(list(completions)),
+                "completions": gather_object([completion_text(c) for c in completions]),
                 "completion_ids": gather_object([list(map(int, ids)) for ids in completion_ids_list]),
                 "golds": gather_object([x["answer"] for x in inputs]),
                 "num_local": len(inputs),

@@ -9,9 +9,7 @@ def reward(correct: list[bool], lengths: list[float], alpha: float, eps: float =
         return [0.0] * len(correct)
     mean = sum(correct_lengths) / len(correct_lengths)
     std = math.sqrt(sum((n - mean) ** 2 for n in correct_lengths) / len(correct_lengths))
-    return [
-        (1 - alpha / (1 + math.exp(-(n - mean) / (std + eps)))) if c else 0.0 for n, c in zip(lengths, correct)
-    ]
+    return [(1 - alpha / (1 + math.exp(-(n - mean) / (std + eps)))) if c else 0.0 for n, c in zip(lengths, correct)]
 
 
 def rloo(rewards: list[float]) -> list[float]:

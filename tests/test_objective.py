@@ -105,7 +105,9 @@ def test_reward_bounds(group, alpha):
         else:
             assert r == 0
     if alpha < 1 and any(correct):
-        assert min(r for r, c in zip(rewards, correct) if c) > max([r for r, c in zip(rewards, correct) if not c] or [0])
+        assert min(r for r, c in zip(rewards, correct) if c) > max(
+            [r for r, c in zip(rewards, correct) if not c] or [0]
+        )
 
 
 @settings(max_examples=300, deadline=None)

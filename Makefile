@@ -1,0 +1,26 @@
+.PHONY: install test lint format demo tiny
+
+PYTHON ?= python
+# torch first, pinned: an unpinned torch (pulled by another package) brings GBs of CUDA wheels.
+TORCH ?= torch==2.13.0
+
+install:
+	$(PYTHON) -m pip install $(TORCH)
+	$(PYTHON) -m pip install -e ".[test]"
+
+test:
+	$(PYTHON) -m pytest -q
+
+lint:
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+format:
+	$(PYTHON) -m ruff check --fix .
+	$(PYTHON) -m ruff format .
+
+tiny:
+	$(PYTHON) -m efficient_reasoning.tiny --output_dir data/tiny
+
+demo: install tiny
+	$(PYTHON) -m efficient_reasoning.grpo --config recipes/tiny/grpo.yaml

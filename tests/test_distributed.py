@@ -1,0 +1,59 @@
+"""Two real processes under `accelerate launch` with DeepSpeed ZeRO-2/3 (gloo on CPU): every rank must train on
+exactly the rewards and advantages an independent computation over each prompt's whole gathered group gives, also
+though each group of 8 completions is split 4 + 4 across the ranks."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import reference
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def launch(config: str, tiny: Path, out: Path, estimator: str = "rloo") -> list[list[dict]]:
+    cmd = [
+        sys.executable, "-m", "accelerate.commands.launch",
+        "--config_file", str(REPO / "accelerate_configs" / config),
+        "--num_processes", "2", "--mixed_precision", "no", "--main_process_port", "29517",
+        str(REPO / "tests" / "distributed_run.py"),
+        "--model", str(tiny / "model"), "--data", str(tiny / "arithmetic.jsonl"),
+        "--output_dir", str(out), "--estimator", estimator,
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-5000:]
+    return [json.loads((out / f"rank{rank}.json").read_text()) for rank in (0, 1)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("config", "estimator"), [("zero2.yaml", "rloo"), ("zero3.yaml", "rloo"), ("zero2.yaml", "grpo")]
+)
+def test_every_rank_uses_the_whole_group(tmp_path, tiny, config, estimator):
+    ranks = launch(config, tiny, tmp_path, estimator)
+    advantage = reference.rloo if estimator == "rloo" else reference.grpo
+    assert len(ranks[0]) == len(ranks[1]) == 3
+    informative = 0
+    for step0, step1 in zip(*ranks):
+        # both ranks saw the same gathered batch: one prompt, its 8 completions split 4 + 4
+        for key in ("prompts", "completions", "completion_ids", "golds"):
+            assert step0[key] == step1[key]
+        assert step0["num_local"] == step1["num_local"] == 4
+        assert len(set(step0["prompts"])) == 1 and len(step0["completions"]) == 8
+
+        eos = step0["eos_token_ids"]
+        finished = [len(ids) > 0 and ids[-1] in eos for ids in step0["completion_ids"]]
+        correct = [done and len(text) % 2 == 0 for text, done in zip(step0["completions"], finished)]
+        lengths = [len(ids) for ids in step0["completion_ids"]]
+        rewards = reference.reward(correct, lengths, step0["alpha"])
+        expected = advantage(rewards) if len(set(rewards)) > 1 else [0.0] * 8
+        assert step0["advantages"] == pytest.approx(expected[:4], abs=1e-4)
+        assert step1["advantages"] == pytest.approx(expected[4:], abs=1e-4)
+        informative += sum(correct) >= 2 and any(expected)
+    # the check is only meaningful if some groups had several correct responses of different lengths
+    assert informative >= 1
