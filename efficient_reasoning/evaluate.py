@@ -1,0 +1,279 @@
+"""Evaluate a model as in the paper (Section 5.1): average pass rate over k samples and average generated tokens.
+
+    python -m efficient_reasoning.evaluate --model deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B \\
+        --output_dir results/distill-1.5b
+    python -m efficient_reasoning.evaluate --model data/tiny/model --backend transformers \\
+        --data_dir ../shared/data/eval --benchmarks math500 --k 2 --limit 4 --max_tokens 64 --output_dir results/tiny
+
+Per benchmark, `OUTPUT_DIR/BENCHMARK/samples.jsonl` gets one row per (problem, sample) as it is generated (a rerun
+generates only what is missing) and `metrics.json` the metrics, with the generation-cutoff baseline derived from
+the same samples. `OUTPUT_DIR/run.json` records the settings; a rerun with other settings is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .data import PAPER_PROMPT, load_any
+from .generation import JsonlLog, make_generator, render_prompts
+from .metrics import PAPER_CUTOFFS, by_level, cutoff_curve, summarize
+from .verifier import Verifier, last_boxed
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    hub_id: str
+    hub_config: str | None
+    split: str
+    local_file: str  # file name inside --data_dir
+    question_column: str
+    answer_column: str
+    k: int
+    id_column: str | None = None
+    level_column: str | None = None
+
+    def gold(self, raw) -> str | None:
+        if raw is None:
+            return None
+        raw = str(raw)
+        if self.name == "gsm8k":  # a worked solution ending in "#### <answer>"
+            return raw.rsplit("####", 1)[1].strip().replace(",", "") if "####" in raw else None
+        return raw
+
+
+BENCHMARKS = {
+    b.name: b
+    for b in (
+        Benchmark("gsm8k", "openai/gsm8k", "main", "test", "gsm8k_test.jsonl", "question", "answer", k=1),
+        Benchmark(
+            "math500", "HuggingFaceH4/MATH-500", None, "test", "math500.jsonl", "problem", "answer", k=3,
+            id_column="unique_id", level_column="level",
+        ),
+        Benchmark("aime24", "HuggingFaceH4/aime_2024", None, "train", "aime24.jsonl", "problem", "answer", k=10,
+                  id_column="id"),
+    )
+}  # fmt: skip
+
+
+def load_problems(bench: Benchmark, path: str | None = None, limit: int | None = None) -> list[dict]:
+    """`problem_id`, `question`, `answer` (and `level`) per problem; bad rows fail with their line numbers."""
+    source = path or bench.hub_id
+    dataset = load_any(path, split="train") if path else load_any(bench.hub_id, bench.hub_config, bench.split)
+    missing = [c for c in (bench.question_column, bench.answer_column) if c not in dataset.column_names]
+    if missing:
+        raise ValueError(f"{source}: missing column(s) {missing} for {bench.name}; it has {dataset.column_names}")
+    problems, errors = [], []
+    for index, row in enumerate(dataset):
+        where = f"{source}:{index + 1}" if path else f"{source} row {index}"
+        question, answer = row[bench.question_column], bench.gold(row[bench.answer_column])
+        if question is None or not str(question).strip():
+            errors.append(f"{where}: empty {bench.question_column!r}")
+        elif answer is None or not answer.strip():
+            errors.append(f"{where}: missing answer in {bench.answer_column!r}")
+        else:
+            problems.append(
+                {
+                    "problem_id": str(row[bench.id_column]) if bench.id_column else str(index),
+                    "question": str(question),
+                    "answer": answer,
+                    "level": row.get(bench.level_column) if bench.level_column else None,
+                }
+            )
+    if errors:
+        raise ValueError(f"{len(errors)} bad row(s) in {bench.name}:\n" + "\n".join(errors[:20]))
+    if not problems:
+        raise ValueError(f"{source}: no problems for {bench.name}")
+    return problems[:limit] if limit else problems
+
+
+def evaluate_benchmark(
+    bench: Benchmark,
+    problems: list[dict],
+    generator,
+    verifier: Verifier,
+    out_dir: Path,
+    k: int,
+    template: str,
+    use_chat_template: bool,
+    temperature: float,
+    top_p: float,
+    max_tokens: int,
+    seed: int,
+    chunk_size: int,
+    cutoffs: tuple[int, ...] = PAPER_CUTOFFS,
+) -> dict:
+    log = JsonlLog(out_dir / bench.name / "samples.jsonl")
+    done = {(r["problem_id"], r["sample_index"]) for r in log.rows}
+    todo = [(p, [i for i in range(k) if (p["problem_id"], i) not in done]) for p in problems]
+    todo = [(p, missing) for p, missing in todo if missing]
+    total = sum(len(m) for _, m in todo)
+    logger.info("%s: %d of %d samples to generate", bench.name, total, len(problems) * k)
+    with tqdm(total=total, desc=bench.name, unit="sample") as bar:
+        for start in range(0, len(todo), chunk_size):
+            chunk = todo[start : start + chunk_size]
+            for n in sorted({len(m) for _, m in chunk}):  # one generate call per number of missing samples
+                part = [(p, m) for p, m in chunk if len(m) == n]
+                prompts = render_prompts(
+                    generator.tokenizer, [p["question"] for p, _ in part], template, use_chat_template
+                )
+                generations = generator.generate(prompts, n, temperature, top_p, max_tokens, seed + start)
+                rows = []
+                for (problem, indices), gens in zip(part, generations):
+                    for index, g in zip(indices, gens):
+                        rows.append(
+                            {
+                                "problem_id": problem["problem_id"],
+                                "sample_index": index,
+                                "level": problem["level"],
+                                "completion": g.text,
+                                "num_tokens": g.num_tokens,
+                                "finished": g.finished,
+                                "extracted_answer": last_boxed(g.text) if g.finished else None,
+                                "gold": problem["answer"],
+                            }
+                        )
+                scores = verifier(
+                    [r["completion"] for r in rows], [r["gold"] for r in rows], [r["finished"] for r in rows]
+                )
+                for row, score in zip(rows, scores):
+                    row["correct"] = score == 1.0
+                log.append(rows)
+                bar.update(len(rows))
+    ids = {p["problem_id"] for p in problems}
+    samples = [r for r in log.rows if r["problem_id"] in ids and r["sample_index"] < k]
+    metrics = summarize(samples, seed=seed)
+    metrics["cutoffs"] = cutoff_curve(samples, max_tokens, cutoffs)
+    if bench.level_column:
+        metrics["by_level"] = by_level(samples)
+    (out_dir / bench.name / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    return metrics
+
+
+def parse_k(value: str | None, names: list[str]) -> dict[str, int]:
+    ks = {name: BENCHMARKS[name].k for name in names}
+    if not value:
+        return ks
+    if "=" not in value:
+        return {name: int(value) for name in names}
+    for item in value.split(","):
+        name, _, k = item.partition("=")
+        if name not in ks:
+            raise ValueError(f"--k names {name!r}, which is not among the benchmarks {names}")
+        ks[name] = int(k)
+    return ks
+
+
+def check_run_config(path: Path, config: dict) -> None:
+    if path.exists():
+        previous = json.loads(path.read_text())
+        changed = {k: (previous.get(k), v) for k, v in config.items() if k != "benchmarks" and previous.get(k) != v}
+        if changed:
+            raise ValueError(
+                f"{path} was written with other settings {changed} (old, new); use another --output_dir to keep both"
+            )
+        config = {**config, "benchmarks": sorted(set(previous.get("benchmarks", [])) | set(config["benchmarks"]))}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=2))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="Hub id or local folder")
+    p.add_argument("--revision", default="main")
+    p.add_argument("--output_dir", required=True)
+    p.add_argument("--benchmarks", default="gsm8k,math500,aime24", help=f"comma-separated of {sorted(BENCHMARKS)}")
+    p.add_argument("--k", default=None, help="samples per problem: '2' for all, or 'math500=3,aime24=10'")
+    p.add_argument("--data_dir", default=None, help=f"local files {[b.local_file for b in BENCHMARKS.values()]}")
+    p.add_argument("--data_file", action="append", default=[], metavar="NAME=PATH", help="one benchmark's local file")
+    p.add_argument("--limit", type=int, default=None, help="first N problems per benchmark")
+    p.add_argument("--temperature", type=float, default=0.6)
+    p.add_argument("--top_p", type=float, default=1.0)
+    p.add_argument("--max_tokens", type=int, default=32768)
+    p.add_argument("--prompt_template", default=PAPER_PROMPT)
+    p.add_argument("--no_chat_template", action="store_true", help="send the prompt as plain text")
+    p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm")
+    p.add_argument("--tensor_parallel_size", type=int, default=1)
+    p.add_argument("--dtype", default=None, help="bfloat16 for vllm, float32 for transformers by default")
+    p.add_argument("--batch_size", type=int, default=8, help="transformers backend: prompts per generate call")
+    p.add_argument("--chunk_size", type=int, default=256, help="prompts generated between two writes")
+    p.add_argument(
+        "--cutoffs",
+        default=",".join(map(str, PAPER_CUTOFFS)),
+        help="token limits of the generation-cutoff baseline, derived from these samples (those <= max_tokens)",
+    )
+    p.add_argument("--verifier_timeout", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def main(argv: list[str] | None = None) -> dict:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    args = build_parser().parse_args(argv)
+    names = [n.strip() for n in args.benchmarks.split(",") if n.strip()]
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        raise ValueError(f"unknown benchmark(s) {unknown}; choose from {sorted(BENCHMARKS)}")
+    ks = parse_k(args.k, names)
+    files = {}
+    if args.data_dir:
+        files = {n: str(Path(args.data_dir) / BENCHMARKS[n].local_file) for n in names}
+    for item in args.data_file:
+        name, _, path = item.partition("=")
+        files[name] = path
+    # Data first: a bad file fails before a model is loaded.
+    problems = {n: load_problems(BENCHMARKS[n], files.get(n), args.limit) for n in names}
+
+    out_dir = Path(args.output_dir)
+    settings = {
+        "model": args.model,
+        "revision": args.revision,
+        "temperature": args.temperature,
+        "top_p": args.top_p,
+        "max_tokens": args.max_tokens,
+        "prompt_template": args.prompt_template,
+        "chat_template": not args.no_chat_template,
+        "seed": args.seed,
+        "k": ks,
+        "benchmarks": names,
+    }
+    check_run_config(out_dir / "run.json", settings)
+    if args.backend == "vllm":
+        generator = make_generator(
+            "vllm", args.model, tensor_parallel_size=args.tensor_parallel_size, dtype=args.dtype or "bfloat16",
+            revision=args.revision, seed=args.seed,
+        )  # fmt: skip
+    else:
+        generator = make_generator(
+            "transformers",
+            args.model,
+            batch_size=args.batch_size,
+            dtype=args.dtype or "float32",
+            revision=args.revision,
+        )
+    verifier = Verifier(timeout=args.verifier_timeout)
+    results = {}
+    try:
+        for name in names:
+            results[name] = evaluate_benchmark(
+                BENCHMARKS[name], problems[name], generator, verifier, out_dir, ks[name], args.prompt_template,
+                not args.no_chat_template, args.temperature, args.top_p, args.max_tokens, args.seed, args.chunk_size,
+                tuple(int(c) for c in args.cutoffs.split(",") if c.strip()),
+            )  # fmt: skip
+            m = results[name]
+            print(f"{name}: pass rate {m['pass_rate']:.3f}, avg tokens {m['avg_tokens']:.1f} (k={m['k']})")
+    finally:
+        verifier.close()
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""Sampling completions for evaluation and rejection sampling: vLLM on GPUs, transformers `generate` on CPU, and
+an append-only JSONL log that lets long jobs resume after an interruption."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Generation:
+    text: str
+    num_tokens: int  # generated tokens, the EOS token included
+    finished: bool  # ended with EOS; False when it hit the token limit
+
+
+def render_prompts(tokenizer, questions: Sequence[str], template: str, use_chat_template: bool = True) -> list[str]:
+    """The user turn `template` (with `{question}` filled in), rendered with the model's chat template."""
+    if "{question}" not in template:
+        raise ValueError(f"prompt template must contain '{{question}}', got {template!r}")
+    contents = [template.replace("{question}", q) for q in questions]
+    if not use_chat_template:
+        return contents
+    return [
+        tokenizer.apply_chat_template([{"role": "user", "content": c}], tokenize=False, add_generation_prompt=True)
+        for c in contents
+    ]
+
+
+class TransformersGenerator:
+    """Batched sampling with `model.generate` (CPU, small models, tests)."""
+
+    def __init__(self, model_name_or_path: str, batch_size: int = 8, dtype: str = "float32", revision: str = "main"):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(model_name_or_path, revision=revision)
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.model = AutoModelForCausalLM.from_pretrained(
+            model_name_or_path, revision=revision, dtype=getattr(torch, dtype)
+        ).eval()
+        eos = self.model.generation_config.eos_token_id
+        eos = [eos] if isinstance(eos, int) else list(eos or [])
+        self.eos_token_ids = sorted({*eos, self.tokenizer.eos_token_id})
+        self.batch_size = batch_size
+
+    def generate(
+        self, prompts: Sequence[str], n: int, temperature: float, top_p: float, max_tokens: int, seed: int
+    ) -> list[list[Generation]]:
+        import torch
+
+        results: list[list[Generation]] = []
+        for start in range(0, len(prompts), self.batch_size):
+            batch = list(prompts[start : start + self.batch_size])
+            inputs = self.tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False)
+            torch.manual_seed(seed + start)
+            with torch.no_grad():
+                output = self.model.generate(
+                    **inputs,
+                    do_sample=temperature > 0,
+                    temperature=temperature if temperature > 0 else None,
+                    top_p=top_p if temperature > 0 else None,
+                    max_new_tokens=max_tokens,
+                    num_return_sequences=n,
+                    eos_token_id=self.eos_token_ids,
+                    pad_token_id=self.tokenizer.pad_token_id,
+                )
+            new_tokens = output[:, inputs["input_ids"].shape[1] :].tolist()
+            for i in range(len(batch)):
+                results.append([self._to_generation(ids) for ids in new_tokens[i * n : (i + 1) * n]])
+        return results
+
+    def _to_generation(self, ids: list[int]) -> Generation:
+        end = next((i for i, t in enumerate(ids) if t in self.eos_token_ids), None)
+        if end is None:
+            return Generation(self.tokenizer.decode(ids, skip_special_tokens=True), len(ids), False)
+        return Generation(self.tokenizer.decode(ids[:end], skip_special_tokens=True), end + 1, True)
+
+
+class VLLMGenerator:
+    """Batched sampling with vLLM (GPUs; tensor parallel with `tensor_parallel_size`)."""
+
+    def __init__(
+        self,
+        model_name_or_path: str,
+        tensor_parallel_size: int = 1,
+        dtype: str = "bfloat16",
+        max_model_len: int | None = None,
+        gpu_memory_utilization: float = 0.9,
+        revision: str = "main",
+        seed: int = 0,
+    ):
+        try:
+            from vllm import LLM
+        except ImportError as e:
+            raise ImportError("the vllm backend needs the `vllm` extra: pip install -e '.[vllm]'") from e
+        self.llm = LLM(
+            model=model_name_or_path,
+            revision=revision,
+            tensor_parallel_size=tensor_parallel_size,
+            dtype=dtype,
+            max_model_len=max_model_len,
+            gpu_memory_utilization=gpu_memory_utilization,
+            seed=seed,
+            trust_remote_code=False,
+        )
+        self.tokenizer = self.llm.get_tokenizer()
+
+    def generate(
+        self, prompts: Sequence[str], n: int, temperature: float, top_p: float, max_tokens: int, seed: int
+    ) -> list[list[Generation]]:
+        from vllm import SamplingParams
+
+        params = SamplingParams(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed)
+        # Token ids, not text: the chat template already holds any BOS token, and vLLM would add another.
+        inputs = [{"prompt_token_ids": self.tokenizer(p, add_special_tokens=False)["input_ids"]} for p in prompts]
+        outputs = self.llm.generate(inputs, params, use_tqdm=False)
+        return [
+            [Generation(o.text, len(o.token_ids), o.finish_reason == "stop") for o in request.outputs]
+            for request in outputs
+        ]
+
+
+def make_generator(backend: str, model: str, **kwargs):
+    if backend == "vllm":
+        return VLLMGenerator(model, **kwargs)
+    if backend == "transformers":
+        return TransformersGenerator(model, **kwargs)
+    raise ValueError(f"backend must be 'vllm' or 'transformers', got {backend!r}")
+
+
+class JsonlLog:
+    """Append-only JSONL results: rows are flushed as they are produced, and a rerun reads back what is done.
+
+    A torn last line (the process was killed mid-write) is dropped on open, so the rerun redoes just that row.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.rows: list[dict] = []
+        if self.path.exists():
+            lines = self.path.read_text().splitlines()
+            for number, line in enumerate(lines, start=1):
+                try:
+                    self.rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    if number < len(lines):
+                        raise ValueError(f"{self.path}:{number}: not valid JSON; fix or delete the file") from None
+                    logger.warning("%s: dropping a torn last line (interrupted write)", self.path)
+                    self.path.write_text("".join(json.dumps(r) + "\n" for r in self.rows))
+
+    def append(self, rows: Iterable[dict]) -> None:
+        rows = list(rows)
+        with open(self.path, "a") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in rows))
+            f.flush()
+        self.rows.extend(rows)

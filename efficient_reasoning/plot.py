@@ -1,0 +1,171 @@
+"""Accuracy against tokens, per benchmark, from evaluation folders and the paper's Appendix E numbers.
+
+    python -m efficient_reasoning.plot --results results/distill results/alpha0.1 --baseline results/distill \\
+        --paper DeepSeek-R1-Distill-Qwen-1.5B --output_dir plots
+
+Writes `plots/BENCHMARK.png` (one point per model, the generation-cutoff baseline as a curve, the Pareto frontier
+ringed, the paper's points overlaid) and `plots/table.md` (the Appendix E table: tokens and pass rate per model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+BENCHMARK_TITLES = {"gsm8k": "GSM8K", "math500": "MATH500", "aime24": "AIME 2024"}
+
+
+@dataclass
+class Point:
+    label: str
+    benchmark: str
+    tokens: float
+    pass_rate: float
+    source: str  # "ours" or "paper"
+    kind: str  # "model" or "cutoff"
+
+
+def paper_rows(model: str | None = None) -> list[dict]:
+    """The paper's Appendix E (model, benchmark, method, alpha, token_limit, avg_tokens, avg_pass_rate)."""
+    with resources.files("efficient_reasoning").joinpath("reference/appendix_e.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    models = sorted({r["model"] for r in rows})
+    if model is not None and model not in models:
+        raise ValueError(f"no paper numbers for {model!r}; available: {models}")
+    return [r for r in rows if model is None or r["model"] == model]
+
+
+def paper_points(model: str) -> list[Point]:
+    points = []
+    for r in paper_rows(model):
+        if r["method"] == "Distill":
+            label, kind = f"paper Distill {int(r['token_limit']) // 1000}k", "cutoff"
+        elif r["method"] == "RL":
+            label, kind = f"paper RL α={r['alpha']}", "model"
+        else:
+            label, kind = f"paper {r['method']}", "model"
+        points.append(Point(label, r["benchmark"], float(r["avg_tokens"]), float(r["avg_pass_rate"]), "paper", kind))
+    return points
+
+
+def result_points(folder: Path, label: str, with_cutoffs: bool) -> list[Point]:
+    points = []
+    for metrics_file in sorted(folder.glob("*/metrics.json")):
+        benchmark = metrics_file.parent.name
+        m = json.loads(metrics_file.read_text())
+        points.append(Point(label, benchmark, m["avg_tokens"], m["pass_rate"], "ours", "model"))
+        if with_cutoffs:
+            for cutoff, c in m.get("cutoffs", {}).items():
+                points.append(
+                    Point(f"{label} @{cutoff}", benchmark, c["avg_tokens"], c["pass_rate"], "ours", "cutoff")
+                )
+    if not points:
+        raise ValueError(f"{folder}: no */metrics.json found; run efficient_reasoning.evaluate first")
+    return points
+
+
+def pareto_front(points: list[Point]) -> list[Point]:
+    """Points no other point beats on both axes (fewer or equal tokens and higher or equal pass rate)."""
+    front = [
+        p
+        for p in points
+        if not any(
+            q.tokens <= p.tokens and q.pass_rate >= p.pass_rate and (q.tokens, q.pass_rate) != (p.tokens, p.pass_rate)
+            for q in points
+        )
+    ]
+    return sorted(front, key=lambda p: p.tokens)
+
+
+def plot_benchmark(points: list[Point], benchmark: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for source, style in (("paper", {"color": "0.55", "ls": "--"}), ("ours", {"color": "C0", "ls": "-"})):
+        curve = sorted((p for p in points if p.source == source and p.kind == "cutoff"), key=lambda p: p.tokens)
+        if curve:
+            name = "generation cutoff" + (" (paper)" if source == "paper" else "")
+            ax.plot([p.tokens for p in curve], [p.pass_rate for p in curve], marker=".", label=name, **style)
+        models = [p for p in points if p.source == source and p.kind == "model"]
+        for i, p in enumerate(models):
+            color = style["color"] if source == "paper" else f"C{(i + 1) % 10}"
+            ax.scatter(p.tokens, p.pass_rate, marker="x" if source == "paper" else "o", color=color, zorder=3)
+            ax.annotate(p.label, (p.tokens, p.pass_rate), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    front = pareto_front(points)
+    ax.scatter(
+        [p.tokens for p in front], [p.pass_rate for p in front], s=160, facecolors="none", edgecolors="C3",
+        label="Pareto frontier", zorder=4,
+    )  # fmt: skip
+    ax.step([p.tokens for p in front], [p.pass_rate for p in front], where="post", color="C3", lw=0.8, alpha=0.6)
+    ax.set_xlabel("average generated tokens")
+    ax.set_ylabel("average pass rate")
+    ax.set_title(BENCHMARK_TITLES.get(benchmark, benchmark))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def markdown_table(points: list[Point]) -> str:
+    """One row per model or cutoff, `tokens / pass rate` per benchmark, like the paper's Appendix E."""
+    benchmarks = [b for b in BENCHMARK_TITLES if any(p.benchmark == b for p in points)]
+    benchmarks += sorted({p.benchmark for p in points} - set(benchmarks))
+    labels = list(dict.fromkeys(p.label for p in points))
+    cells = {(p.label, p.benchmark): p for p in points}
+    header = "| model | " + " | ".join(f"{BENCHMARK_TITLES.get(b, b)} tokens | pass rate" for b in benchmarks) + " |"
+    lines = [header, "|---|" + "---:|---:|" * len(benchmarks)]
+    for label in labels:
+        row = []
+        for b in benchmarks:
+            p = cells.get((label, b))
+            row += [f"{p.tokens:.1f}", f"{p.pass_rate:.3f}"] if p else ["", ""]
+        lines.append(f"| {label} | " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> list[Path]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", nargs="*", default=[], help="evaluation output folders, one per model")
+    parser.add_argument("--labels", nargs="*", default=None, help="a label per results folder (default: its name)")
+    parser.add_argument("--baseline", default=None, help="the results folder whose cutoffs draw the cutoff curve")
+    parser.add_argument("--paper", default=None, help="overlay the paper's numbers for this model")
+    parser.add_argument("--output_dir", required=True)
+    args = parser.parse_args(argv)
+
+    if not args.results and not args.paper:
+        parser.error("give --results folders, --paper MODEL, or both")
+    labels = args.labels or [Path(r).name for r in args.results]
+    if len(labels) != len(args.results):
+        parser.error(f"{len(labels)} labels for {len(args.results)} results folders")
+    baseline = Path(args.baseline).resolve() if args.baseline else None
+    points: list[Point] = []
+    for folder, label in zip(args.results, labels):
+        points += result_points(Path(folder), label, with_cutoffs=Path(folder).resolve() == baseline)
+    if args.paper:
+        points += paper_points(args.paper)
+
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for benchmark in dict.fromkeys(p.benchmark for p in points):
+        path = out / f"{benchmark}.png"
+        plot_benchmark([p for p in points if p.benchmark == benchmark], benchmark, path)
+        written.append(path)
+    table = out / "table.md"
+    table.write_text(markdown_table(points))
+    written.append(table)
+    for path in written:
+        print(f"wrote {path}")
+    return written
+
+
+if __name__ == "__main__":
+    main()
