@@ -22,5 +22,7 @@ format:
 tiny:
 	$(PYTHON) -m efficient_reasoning.tiny --output_dir data/tiny
 
-demo: install tiny
-	$(PYTHON) -m efficient_reasoning.grpo --config recipes/tiny/grpo.yaml
+# The CPU demo: over-thinking tiny model, length penalty at alpha 0 / 0.1 / 0.4 and the grpo ablation, report.
+# DEMO_ARGS="--preset quick" for a shorter run, "--preset long" for a longer one.
+demo: install
+	$(PYTHON) -m efficient_reasoning.demo $(DEMO_ARGS)

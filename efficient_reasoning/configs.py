@@ -60,17 +60,23 @@ class EfficientReasoningConfig(GRPOConfig):
 
 
 @dataclass
-class DataArguments(ScriptArguments):
-    """Where the training prompts come from and how their columns map onto the prompt template."""
+class DatasetArguments(ScriptArguments):
+    """Where a script's training data comes from."""
 
     dataset_name: str | None = field(
         default=None,
         metadata={"help": "Hub dataset id, or a local .jsonl/.json/.parquet file or a `save_to_disk` folder."},
     )
+    max_train_samples: int | None = field(default=None, metadata={"help": "Keep only the first N rows."})
+
+
+@dataclass
+class DataArguments(DatasetArguments):
+    """Where the training prompts come from and how their columns map onto the prompt template."""
+
     question_column: str = field(default="problem", metadata={"help": "Column holding the question."})
     answer_column: str = field(default="answer", metadata={"help": "Column holding the gold final answer."})
     prompt_template: str = field(
         default="Please reason step by step, and put your final answer within \\boxed{}. Question: {question}",
         metadata={"help": "User message; `{question}` is replaced (the paper's Appendix C prompt)."},
     )
-    max_train_samples: int | None = field(default=None, metadata={"help": "Keep only the first N rows."})

@@ -47,6 +47,19 @@ def load_any(name: str, config: str | None = None, split: str = "train") -> Data
     return load_dataset(name, config, split=split)
 
 
+def load_script_dataset(script_args, required: list[str] = ()) -> Dataset:
+    """The training split a script's `DatasetArguments` name, cut to `max_train_samples`, with `required` columns."""
+    if not script_args.dataset_name:
+        raise ValueError("dataset_name is required: a Hub dataset id or a local file/folder")
+    dataset = load_any(script_args.dataset_name, script_args.dataset_config, script_args.dataset_train_split)
+    if len(dataset) == 0:
+        raise ValueError(f"{script_args.dataset_name}: the dataset is empty")
+    require_columns(dataset, list(required), script_args.dataset_name)
+    if script_args.max_train_samples is not None:
+        dataset = dataset.select(range(min(script_args.max_train_samples, len(dataset))))
+    return dataset
+
+
 def require_columns(dataset: Dataset, columns: list[str], where: str) -> None:
     missing = [c for c in columns if c not in dataset.column_names]
     if missing:

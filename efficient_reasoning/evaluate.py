@@ -18,12 +18,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
 from .data import PAPER_PROMPT, load_any
-from .generation import JsonlLog, make_generator, render_prompts
+from .generation import JsonlLog, SamplingSettings, make_generator, sample_and_score
 from .metrics import PAPER_CUTOFFS, by_level, cutoff_curve, summarize
-from .verifier import Verifier, last_boxed
+from .verifier import Verifier
 
 logger = logging.getLogger(__name__)
 
@@ -102,56 +100,15 @@ def evaluate_benchmark(
     verifier: Verifier,
     out_dir: Path,
     k: int,
-    template: str,
-    use_chat_template: bool,
-    temperature: float,
-    top_p: float,
-    max_tokens: int,
-    seed: int,
-    chunk_size: int,
+    settings: SamplingSettings,
     cutoffs: tuple[int, ...] = PAPER_CUTOFFS,
 ) -> dict:
     log = JsonlLog(out_dir / bench.name / "samples.jsonl")
-    done = {(r["problem_id"], r["sample_index"]) for r in log.rows}
-    todo = [(p, [i for i in range(k) if (p["problem_id"], i) not in done]) for p in problems]
-    todo = [(p, missing) for p, missing in todo if missing]
-    total = sum(len(m) for _, m in todo)
-    logger.info("%s: %d of %d samples to generate", bench.name, total, len(problems) * k)
-    with tqdm(total=total, desc=bench.name, unit="sample") as bar:
-        for start in range(0, len(todo), chunk_size):
-            chunk = todo[start : start + chunk_size]
-            for n in sorted({len(m) for _, m in chunk}):  # one generate call per number of missing samples
-                part = [(p, m) for p, m in chunk if len(m) == n]
-                prompts = render_prompts(
-                    generator.tokenizer, [p["question"] for p, _ in part], template, use_chat_template
-                )
-                generations = generator.generate(prompts, n, temperature, top_p, max_tokens, seed + start)
-                rows = []
-                for (problem, indices), gens in zip(part, generations):
-                    for index, g in zip(indices, gens):
-                        rows.append(
-                            {
-                                "problem_id": problem["problem_id"],
-                                "sample_index": index,
-                                "level": problem["level"],
-                                "completion": g.text,
-                                "num_tokens": g.num_tokens,
-                                "finished": g.finished,
-                                "extracted_answer": last_boxed(g.text) if g.finished else None,
-                                "gold": problem["answer"],
-                            }
-                        )
-                scores = verifier(
-                    [r["completion"] for r in rows], [r["gold"] for r in rows], [r["finished"] for r in rows]
-                )
-                for row, score in zip(rows, scores):
-                    row["correct"] = score == 1.0
-                log.append(rows)
-                bar.update(len(rows))
+    sample_and_score(problems, generator, verifier, log, k, settings, desc=bench.name)
     ids = {p["problem_id"] for p in problems}
     samples = [r for r in log.rows if r["problem_id"] in ids and r["sample_index"] < k]
-    metrics = summarize(samples, seed=seed)
-    metrics["cutoffs"] = cutoff_curve(samples, max_tokens, cutoffs)
+    metrics = summarize(samples, seed=settings.seed)
+    metrics["cutoffs"] = cutoff_curve(samples, settings.max_tokens, cutoffs)
     if bench.level_column:
         metrics["by_level"] = by_level(samples)
     (out_dir / bench.name / "metrics.json").write_text(json.dumps(metrics, indent=2))
@@ -233,7 +190,7 @@ def main(argv: list[str] | None = None) -> dict:
     problems = {n: load_problems(BENCHMARKS[n], files.get(n), args.limit) for n in names}
 
     out_dir = Path(args.output_dir)
-    settings = {
+    run_config = {
         "model": args.model,
         "revision": args.revision,
         "temperature": args.temperature,
@@ -245,7 +202,7 @@ def main(argv: list[str] | None = None) -> dict:
         "k": ks,
         "benchmarks": names,
     }
-    check_run_config(out_dir / "run.json", settings)
+    check_run_config(out_dir / "run.json", run_config)
     if args.backend == "vllm":
         generator = make_generator(
             "vllm", args.model, tensor_parallel_size=args.tensor_parallel_size, dtype=args.dtype or "bfloat16",
@@ -259,15 +216,18 @@ def main(argv: list[str] | None = None) -> dict:
             dtype=args.dtype or "float32",
             revision=args.revision,
         )
+    settings = SamplingSettings(
+        args.prompt_template, not args.no_chat_template, args.temperature, args.top_p, args.max_tokens, args.seed,
+        args.chunk_size,
+    )  # fmt: skip
+    cutoffs = tuple(int(c) for c in args.cutoffs.split(",") if c.strip())
     verifier = Verifier(timeout=args.verifier_timeout)
     results = {}
     try:
         for name in names:
             results[name] = evaluate_benchmark(
-                BENCHMARKS[name], problems[name], generator, verifier, out_dir, ks[name], args.prompt_template,
-                not args.no_chat_template, args.temperature, args.top_p, args.max_tokens, args.seed, args.chunk_size,
-                tuple(int(c) for c in args.cutoffs.split(",") if c.strip()),
-            )  # fmt: skip
+                BENCHMARKS[name], problems[name], generator, verifier, out_dir, ks[name], settings, cutoffs
+            )
             m = results[name]
             print(f"{name}: pass rate {m['pass_rate']:.3f}, avg tokens {m['avg_tokens']:.1f} (k={m['k']})")
     finally:

@@ -12,6 +12,17 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class SamplingSettings:
+    template: str
+    use_chat_template: bool = True
+    temperature: float = 0.6
+    top_p: float = 1.0
+    max_tokens: int = 32768
+    seed: int = 0
+    chunk_size: int = 256  # prompts generated between two writes
+
+
 @dataclass
 class Generation:
     text: str
@@ -163,3 +174,56 @@ class JsonlLog:
             f.write("".join(json.dumps(r) + "\n" for r in rows))
             f.flush()
         self.rows.extend(rows)
+
+
+def sample_and_score(
+    problems: Sequence[dict],
+    generator,
+    verifier,
+    log: JsonlLog,
+    k: int,
+    settings: SamplingSettings,
+    desc: str = "sampling",
+) -> None:
+    """Generate the samples `0..k-1` of every problem (`problem_id`, `question`, `answer`, optional `level`) that
+    `log` does not hold yet, score them with `verifier`, and append them to `log` chunk by chunk."""
+    from tqdm import tqdm
+
+    from .verifier import last_boxed
+
+    done = {(r["problem_id"], r["sample_index"]) for r in log.rows}
+    todo = [(p, [i for i in range(k) if (p["problem_id"], i) not in done]) for p in problems]
+    todo = [(p, missing) for p, missing in todo if missing]
+    total = sum(len(m) for _, m in todo)
+    logger.info("%s: %d of %d samples to generate", desc, total, len(problems) * k)
+    with tqdm(total=total, desc=desc, unit="sample") as bar:
+        for start in range(0, len(todo), settings.chunk_size):
+            chunk = todo[start : start + settings.chunk_size]
+            for n in sorted({len(m) for _, m in chunk}):  # one generate call per number of missing samples
+                part = [(p, m) for p, m in chunk if len(m) == n]
+                questions = [p["question"] for p, _ in part]
+                prompts = render_prompts(generator.tokenizer, questions, settings.template, settings.use_chat_template)
+                generations = generator.generate(
+                    prompts, n, settings.temperature, settings.top_p, settings.max_tokens, settings.seed + start
+                )
+                rows = [
+                    {
+                        "problem_id": problem["problem_id"],
+                        "sample_index": index,
+                        "level": problem.get("level"),
+                        "completion": g.text,
+                        "num_tokens": g.num_tokens,
+                        "finished": g.finished,
+                        "extracted_answer": last_boxed(g.text) if g.finished else None,
+                        "gold": problem["answer"],
+                    }
+                    for (problem, indices), gens in zip(part, generations)
+                    for index, g in zip(indices, gens)
+                ]
+                scores = verifier(
+                    [r["completion"] for r in rows], [r["gold"] for r in rows], [r["finished"] for r in rows]
+                )
+                for row, score in zip(rows, scores):
+                    row["correct"] = score == 1.0
+                log.append(rows)
+                bar.update(len(rows))

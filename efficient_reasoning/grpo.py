@@ -11,27 +11,20 @@ from __future__ import annotations
 import logging
 import sys
 
-import datasets
-import transformers
 from transformers import set_seed
 from trl import ModelConfig, TrlParser, get_peft_config
 
 from .configs import DataArguments, EfficientReasoningConfig
-from .data import load_any, to_prompts
+from .data import load_script_dataset, to_prompts
 from .trainer import EfficientReasoningGRPOTrainer
-from .utils import fill_alpha, last_checkpoint, load_model, load_tokenizer, recipe_path
+from .utils import fill_alpha, load_model, load_tokenizer, recipe_path, setup_logging, train_and_save
 
 logger = logging.getLogger(__name__)
 
 
 def load_train_dataset(script_args: DataArguments):
-    if not script_args.dataset_name:
-        raise ValueError("dataset_name is required: a Hub dataset id or a local file/folder")
-    raw = load_any(script_args.dataset_name, script_args.dataset_config, script_args.dataset_train_split)
-    if script_args.max_train_samples is not None:
-        raw = raw.select(range(min(script_args.max_train_samples, len(raw))))
     return to_prompts(
-        raw,
+        load_script_dataset(script_args),
         script_args.question_column,
         script_args.answer_column,
         script_args.prompt_template,
@@ -45,9 +38,7 @@ def main(
     model_args: ModelConfig,
     recipe: str | None = None,
 ) -> None:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    datasets.utils.logging.set_verbosity_warning()
-    transformers.utils.logging.set_verbosity_warning()
+    setup_logging()
     set_seed(training_args.seed)
     fill_alpha(training_args, training_args.length_penalty_alpha)
 
@@ -65,18 +56,7 @@ def main(
         peft_config=get_peft_config(model_args),
     )
 
-    trainer.recipe = recipe
-    checkpoint = last_checkpoint(training_args)
-    train_result = trainer.train(resume_from_checkpoint=checkpoint)
-    trainer.log_metrics("train", train_result.metrics)
-    trainer.save_metrics("train", train_result.metrics)
-    trainer.save_state()
-
-    trainer.save_model(training_args.output_dir)
-    logger.info("Model saved to %s", training_args.output_dir)
-    trainer.create_model_card(model_name=training_args.run_name, dataset_name=script_args.dataset_name)
-    if training_args.push_to_hub:
-        trainer.push_to_hub(dataset_name=script_args.dataset_name)
+    train_and_save(trainer, training_args, script_args.dataset_name, recipe)
 
 
 def parse(argv: list[str] | None = None):

@@ -81,7 +81,7 @@ def pareto_front(points: list[Point]) -> list[Point]:
     return sorted(front, key=lambda p: p.tokens)
 
 
-def plot_benchmark(points: list[Point], benchmark: str, path: Path) -> None:
+def plot_benchmark(points: list[Point], benchmark: str, path: Path, ylim: tuple[float, float] | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -106,6 +106,8 @@ def plot_benchmark(points: list[Point], benchmark: str, path: Path) -> None:
     ax.step([p.tokens for p in front], [p.pass_rate for p in front], where="post", color="C3", lw=0.8, alpha=0.6)
     ax.set_xlabel("average generated tokens")
     ax.set_ylabel("average pass rate")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.set_title(BENCHMARK_TITLES.get(benchmark, benchmark))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")

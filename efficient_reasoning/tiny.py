@@ -2,8 +2,9 @@
 
     python -m efficient_reasoning.tiny --output_dir data/tiny
 
-writes `data/tiny/model` (model + tokenizer with a ChatML chat template) and `data/tiny/arithmetic.jsonl`
-(`problem`, `answer` columns). Tests and `recipes/tiny/` use it.
+writes `data/tiny/model` (model + tokenizer with a ChatML chat template), `data/tiny/arithmetic.jsonl`
+(`problem`, `answer` columns), and `sft.jsonl` (prompt, completion) and `dpo.jsonl` (prompt, chosen, rejected) in
+TRL's conversational formats with short and long worked answers. Tests and `recipes/tiny/` use them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,27 @@ def arithmetic_rows(num_rows: int, seed: int = 0) -> list[dict]:
     return rows
 
 
+def worked_answer(row: dict, verbose: bool) -> str:
+    """A short or a long worked answer to an `arithmetic_rows` question, ending in its `\\boxed{}` answer."""
+    a, b = row["problem"].removeprefix("What is ").removesuffix("?").split(" + ")
+    check = f" Let me check: {row['answer']} - {b} = {a}. Yes." if verbose else ""
+    return f"First add the numbers: {a} + {b} = {row['answer']}.{check} So the answer is \\boxed{{{row['answer']}}}."
+
+
+def preference_rows(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """SFT rows (prompt, short completion) and DPO rows (prompt, chosen short, rejected long)."""
+    from .data import PAPER_PROMPT
+
+    sft, dpo = [], []
+    for row in rows:
+        prompt = [{"role": "user", "content": PAPER_PROMPT.replace("{question}", row["problem"])}]
+        short = [{"role": "assistant", "content": worked_answer(row, verbose=False)}]
+        long = [{"role": "assistant", "content": worked_answer(row, verbose=True)}]
+        sft.append({"prompt": prompt, "completion": short})
+        dpo.append({"prompt": prompt, "chosen": short, "rejected": long})
+    return sft, dpo
+
+
 def _corpus(seed: int = 0) -> list[str]:
     rows = arithmetic_rows(500, seed)
     corpus = [
@@ -40,7 +62,8 @@ def _corpus(seed: int = 0) -> list[str]:
     return corpus + ["user assistant system reason think wait check 0123456789 = + - * / ( ) { } \\frac"]
 
 
-def build_tokenizer(vocab_size: int = 512):
+def build_tokenizer(vocab_size: int = 512, corpus: list[str] | None = None):
+    """A byte-level BPE tokenizer trained on `corpus` (default: toy arithmetic), with ChatML special tokens."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -53,7 +76,7 @@ def build_tokenizer(vocab_size: int = 512):
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    tokenizer.train_from_iterator(_corpus(), trainer=trainer)
+    tokenizer.train_from_iterator(corpus or _corpus(), trainer=trainer)
     return PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         eos_token="<|im_end|>",
@@ -95,9 +118,11 @@ def build(output_dir: str | Path, hidden_size: int = 64, num_layers: int = 2, vo
     model = build_model(tokenizer, hidden_size, num_layers)
     model.save_pretrained(output_dir / "model")
     tokenizer.save_pretrained(output_dir / "model")
-    with open(output_dir / "arithmetic.jsonl", "w") as f:
-        for row in arithmetic_rows(64, seed=1):
-            f.write(json.dumps(row) + "\n")
+    rows = arithmetic_rows(64, seed=1)
+    sft, dpo = preference_rows(rows)
+    for name, data in (("arithmetic", rows), ("sft", sft), ("dpo", dpo)):
+        with open(output_dir / f"{name}.jsonl", "w") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in data))
     return output_dir
 
 

@@ -89,3 +89,26 @@ class MethodModelCardMixin:
 def recipe_path(argv: list[str]) -> str | None:
     """The value of `--config` in a script's arguments."""
     return argv[argv.index("--config") + 1] if "--config" in argv[:-1] else None
+
+
+def train_and_save(trainer, training_args, dataset_name: str | None, recipe: str | None) -> None:
+    """The scripts' common tail: resume from the last checkpoint, train, save, write the model card, push."""
+    trainer.recipe = recipe
+    train_result = trainer.train(resume_from_checkpoint=last_checkpoint(training_args))
+    trainer.log_metrics("train", train_result.metrics)
+    trainer.save_metrics("train", train_result.metrics)
+    trainer.save_state()
+    trainer.save_model(training_args.output_dir)
+    logger.info("Model saved to %s", training_args.output_dir)
+    trainer.create_model_card(model_name=training_args.run_name, dataset_name=dataset_name)
+    if training_args.push_to_hub:
+        trainer.push_to_hub(dataset_name=dataset_name)
+
+
+def setup_logging() -> None:
+    import datasets
+    import transformers
+
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    datasets.utils.logging.set_verbosity_warning()
+    transformers.utils.logging.set_verbosity_warning()

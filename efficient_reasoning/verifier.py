@@ -99,7 +99,9 @@ class Verifier:
         if self._pool is None:
             from pebble import ProcessPool
 
-            # fork: workers start in milliseconds with math-verify already imported, also after a timeout kill.
+            # Warm math-verify's parsers here, then fork: workers start in milliseconds with everything imported and
+            # built, also when one is restarted after a timeout kill, so a check's time bound measures the check.
+            check_answer("\\frac{1}{2}", "0.5")
             self._pool = ProcessPool(max_workers=self.num_workers, context=multiprocessing.get_context("fork"))
         return self._pool
 

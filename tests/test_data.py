@@ -108,7 +108,7 @@ def test_data_cli_on_math_train(shared_data, tmp_path, capsys):
     # every kept row is verifiable by the project's checker
     from efficient_reasoning.verifier import Verifier
 
-    verifier = Verifier(num_workers=2)
+    verifier = Verifier(timeout=5.0, num_workers=2)
     try:
         assert verifier([f"\\boxed{{{a}}}" for a in kept["answer"][:200]], kept["answer"][:200]) == [1.0] * 200
     finally:

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def verifier():
-    v = Verifier(num_workers=2)
+    v = Verifier(timeout=5.0, num_workers=2)  # generous: these tests check verdicts, not time
     yield v
     v.close()
 

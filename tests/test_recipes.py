@@ -1,15 +1,21 @@
-"""Every recipe parses, and the paper's recipes carry the paper's hyper-parameters."""
+"""Every recipe parses with its script, and the paper's recipes carry the paper's hyper-parameters."""
 
 from pathlib import Path
 
 import pytest
 import yaml
 
-from efficient_reasoning import grpo
+from efficient_reasoning import dpo, grpo, sft
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPES = sorted((REPO / "recipes").rglob("*.yaml"))
 PAPER = {"DeepSeek-R1-Distill-Qwen-1.5B": (5e-6, 4), "DeepSeek-R1-Distill-Qwen-7B": (2e-6, 8)}
+SCRIPTS = {"grpo": grpo, "sft": sft, "dpo": dpo}
+
+
+def script_for(path: Path):
+    kind = path.parent.name if path.parent.name in SCRIPTS else path.stem
+    return kind, SCRIPTS[kind]
 
 
 def test_there_are_recipes():
@@ -19,15 +25,17 @@ def test_there_are_recipes():
 @pytest.mark.parametrize("path", RECIPES, ids=lambda p: str(p.relative_to(REPO / "recipes")))
 def test_recipe_parses(path):
     raw = yaml.safe_load(path.read_text())
-    if raw.get("model_name_or_path", "").startswith("data/"):
-        pytest.skip("local-model recipe: exercised end to end by test_grpo_script")
+    kind, script = script_for(path)
     # GPU-only settings are switched off to parse on CPU; everything else comes from the file
-    script_args, training_args, model_args = grpo.parse(
-        ["--config", str(path), "--bf16", "false", "--use_vllm", "false"]
-    )
-    assert training_args.length_penalty_alpha == raw["length_penalty_alpha"]
-    for name in ("output_dir", "run_name", "hub_model_id"):
-        assert "{alpha}" in raw[name], f"{path}: {name} must name the alpha"
+    overrides = ["--bf16", "false"] + (["--use_vllm", "false"] if kind == "grpo" else [])
+    _, training_args, model_args = script.parse(["--config", str(path), *overrides])
+    assert model_args.model_name_or_path == raw["model_name_or_path"]
+    assert training_args.learning_rate == raw["learning_rate"]
+    if kind == "grpo":
+        assert training_args.length_penalty_alpha == raw["length_penalty_alpha"]
+        hub_recipe = raw["model_name_or_path"].startswith("deepseek-ai/")
+        for name in ("output_dir", "run_name", "hub_model_id") if hub_recipe else ("output_dir",):
+            assert "{alpha}" in raw[name], f"{path}: {name} must name the alpha"
 
 
 @pytest.mark.parametrize("model", sorted(PAPER))
@@ -45,3 +53,15 @@ def test_paper_hyperparameters(model):
     assert (args.beta, args.epsilon, args.loss_type, args.advantage_estimator) == (1e-3, 0.2, "grpo", "rloo")
     assert (args.adam_beta1, args.adam_beta2, args.weight_decay, args.max_grad_norm) == (0.9, 0.95, 0.0, 1.0)
     assert args.temperature == 1.0 and args.max_completion_length == 32000
+
+
+@pytest.mark.parametrize("model", sorted(PAPER))
+@pytest.mark.parametrize("kind", ["sft", "dpo"])
+def test_baseline_sweeps(model, kind):
+    paths = sorted((REPO / "recipes" / model / kind).glob("config_lr*.yaml"))
+    rates = sorted(SCRIPTS[kind].parse(["--config", str(p), "--bf16", "false"])[1].learning_rate for p in paths)
+    assert len(rates) == 3 and len(set(rates)) == 3  # three separate runs of the sweep
+    for path in paths:
+        raw = yaml.safe_load(path.read_text())
+        assert raw["dataset_name"] == f"data/rs-{model.rsplit('-', 1)[1]}/{kind}"
+        assert path.stem.removeprefix("config_") in raw["output_dir"]

@@ -1,0 +1,110 @@
+"""Answer-checking throughput: the project's verifier against a plain loop of `math_verify.parse`/`verify`.
+
+    python benchmarks/verifier_throughput.py [--num 256] [--chars 3000] [--workers 2] [--timeout 1.0]
+
+Builds a realistic batch (completions of a few thousand characters ending in a `\\boxed{}` answer, drawn from the
+MATH500 gold answers with right and wrong variants, plus a few pathological ones), scores it both ways, and prints
+completions per second of both, their ratio, and the worst single-completion time of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import time
+from pathlib import Path
+
+FILLER = (
+    "Let me think about this step by step. First we rewrite the expression and simplify each term. "
+    "Then we check the result against the constraints of the problem, and verify the arithmetic again. "
+)
+PATHOLOGICAL = ["\\boxed{9^{9^{9^{9}}}}", "\\boxed{" + "9" * 100_000 + "}", "\\boxed{10^{10^{10^{10}}}}"]
+FALLBACK_GOLDS = ["25", "\\frac{1}{2}", "3\\sqrt{2}", "(1, 2)", "\\pi", "x^2 + 1", "104", "-7", "0.25", "12"]
+
+
+def load_golds(path: Path | None) -> list[str]:
+    if path is not None and path.exists():
+        return [json.loads(line)["answer"] for line in path.read_text().splitlines() if line.strip()]
+    return FALLBACK_GOLDS
+
+
+def build_batch(golds: list[str], num: int, chars: int, seed: int = 0) -> tuple[list[str], list[str]]:
+    rng = random.Random(seed)
+    completions, answers = [], []
+    for i in range(num - len(PATHOLOGICAL)):
+        gold = rng.choice(golds)
+        shown = gold if i % 2 == 0 else rng.choice(golds)  # half right, half (mostly) wrong
+        completions.append((FILLER * (chars // len(FILLER) + 1))[:chars] + f" So the answer is \\boxed{{{shown}}}.")
+        answers.append(gold)
+    for p in PATHOLOGICAL:
+        completions.append(FILLER * 10 + p)
+        answers.append("5")
+    return completions, answers
+
+
+def plain_loop(completions: list[str], golds: list[str]) -> tuple[list[bool], list[float]]:
+    from math_verify import parse, verify
+
+    results, times = [], []
+    for completion, gold in zip(completions, golds):
+        start = time.perf_counter()
+        try:
+            results.append(bool(verify(parse(f"${gold}$"), parse(completion))))
+        except Exception:
+            results.append(False)
+        times.append(time.perf_counter() - start)
+    return results, times
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--num", type=int, default=256)
+    parser.add_argument("--chars", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=1.0)
+    default = Path(os.environ.get("EFFICIENT_REASONING_SHARED_DATA", "../shared/data")) / "eval" / "math500.jsonl"
+    parser.add_argument("--math500", type=Path, default=default, help="gold answers (falls back to a built-in list)")
+    args = parser.parse_args(argv)
+
+    from efficient_reasoning.verifier import Verifier
+
+    completions, golds = build_batch(load_golds(args.math500), args.num, args.chars)
+    verifier = Verifier(timeout=args.timeout, num_workers=args.workers)
+    verifier([completions[0]], [golds[0]])  # start the pool outside the timing
+    start = time.perf_counter()
+    ours = verifier(completions, golds)
+    ours_seconds = time.perf_counter() - start
+    worst = 0.0
+    for completion, gold in zip(completions, golds):  # one at a time: each completion's own latency
+        t = time.perf_counter()
+        verifier([completion], [gold])
+        worst = max(worst, time.perf_counter() - t)
+    verifier.close()
+
+    start = time.perf_counter()
+    _, plain_times = plain_loop(completions, golds)
+    plain_seconds = time.perf_counter() - start
+
+    result = {
+        "completions": len(completions),
+        "project_per_second": len(completions) / ours_seconds,
+        "plain_per_second": len(completions) / plain_seconds,
+        "throughput_ratio": plain_seconds / ours_seconds,
+        "project_worst_seconds": worst,
+        "plain_worst_seconds": max(plain_times),
+        "timeout": args.timeout,
+        "unscorable": sum(1 for s in ours if s != s),
+    }
+    print(f"{len(completions)} completions of ~{args.chars} characters ({len(PATHOLOGICAL)} pathological)")
+    print(f"project verifier: {result['project_per_second']:8.1f} completions/s, worst {worst:.2f} s")
+    print(f"plain loop:       {result['plain_per_second']:8.1f} completions/s, worst {max(plain_times):.2f} s")
+    print(f"throughput ratio project/plain: {result['throughput_ratio']:.2f}x (target >= 1)")
+    bound_ok = worst <= args.timeout + 0.5  # the bound plus process round-trip slack
+    print(f"worst completion within the {args.timeout:g} s bound (+0.5 s round trip): {'yes' if bound_ok else 'NO'}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""TRL's SFT and DPO trainers for the paper's baselines (Section 5.2), with the project's model card."""
+
+from __future__ import annotations
+
+import logging
+
+from trl import DPOTrainer, SFTTrainer
+
+from .utils import MethodModelCardMixin
+
+logger = logging.getLogger(__name__)
+
+
+class RejectionSamplingSFTTrainer(MethodModelCardMixin, SFTTrainer):
+    """`SFTTrainer` on the shortest correct response per prompt. Only `create_model_card` is extended (mixin)."""
+
+    model_card_title = "Rejection-sampling SFT baseline (shortest correct response)"
+
+    def model_card_details(self) -> dict:
+        return {"learning_rate": self.args.learning_rate, "num_train_epochs": self.args.num_train_epochs}
+
+
+class ShortestVsLongestDPOTrainer(MethodModelCardMixin, DPOTrainer):
+    """`DPOTrainer` on (shortest correct, longest correct) pairs. Only `create_model_card` is extended (mixin)."""
+
+    model_card_title = "DPO baseline (shortest vs longest correct response)"
+
+    def model_card_details(self) -> dict:
+        return {"learning_rate": self.args.learning_rate, "beta": self.args.beta}
+
+
+def run_baseline(trainer_cls, required_columns: list[str], script_args, training_args, model_args, recipe=None):
+    """The script skeleton of `sft.py` and `dpo.py`: data (checked first), model, train, save, card, push."""
+    from transformers import set_seed
+    from trl import get_peft_config
+
+    from .data import load_script_dataset
+    from .utils import load_model, load_tokenizer, setup_logging, train_and_save
+
+    setup_logging()
+    set_seed(training_args.seed)
+    # Data first: a bad dataset fails before a model is downloaded.
+    dataset = load_script_dataset(script_args, required=required_columns)
+    logger.info("%d training rows from %s", len(dataset), script_args.dataset_name)
+    trainer = trainer_cls(
+        model=load_model(model_args, training_args),
+        args=training_args,
+        train_dataset=dataset,
+        processing_class=load_tokenizer(model_args, training_args),
+        peft_config=get_peft_config(model_args),
+    )
+    train_and_save(trainer, training_args, script_args.dataset_name, recipe)

@@ -1,0 +1,30 @@
+"""The DPO baseline: prefer the shortest over the longest correct of n sampled responses per prompt.
+
+    python -m efficient_reasoning.rejection_sampling --model ... --output_dir data/rs-1.5b   # builds the dataset
+    accelerate launch --config_file accelerate_configs/zero2.yaml -m efficient_reasoning.dpo \\
+        --config recipes/DeepSeek-R1-Distill-Qwen-1.5B/dpo/config.yaml --learning_rate 1e-7
+"""
+
+from __future__ import annotations
+
+import sys
+
+from trl import DPOConfig, ModelConfig, TrlParser
+
+from .baselines import ShortestVsLongestDPOTrainer, run_baseline
+from .configs import DatasetArguments
+from .utils import recipe_path
+
+
+def main(script_args: DatasetArguments, training_args: DPOConfig, model_args: ModelConfig, recipe: str | None = None):
+    run_baseline(
+        ShortestVsLongestDPOTrainer, ["prompt", "chosen", "rejected"], script_args, training_args, model_args, recipe
+    )
+
+
+def parse(argv: list[str] | None = None):
+    return TrlParser((DatasetArguments, DPOConfig, ModelConfig)).parse_args_and_config(args=argv)
+
+
+if __name__ == "__main__":
+    main(*parse(sys.argv[1:]), recipe=recipe_path(sys.argv[1:]))

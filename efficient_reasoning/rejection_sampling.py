@@ -1,0 +1,154 @@
+"""Rejection sampling for the paper's SFT and DPO baselines (Section 5.2).
+
+    python -m efficient_reasoning.rejection_sampling --model deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B \\
+        --dataset_name data/numina-3200 --output_dir data/rs-1.5b [--push_to_hub user/rs-1.5b]
+
+Samples n responses per training prompt (8 by default), scores them with the project's verifier and writes, next
+to the resumable `samples.jsonl`, two `save_to_disk` datasets in TRL's conversational formats:
+`sft/` (prompt, completion) with the shortest correct response per prompt, and `dpo/` (prompt, chosen, rejected)
+with the shortest correct response as chosen and the longest correct one as rejected, for prompts where their
+lengths differ. A rerun with the same `--output_dir` generates only the missing samples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from datasets import Dataset, Features, Value
+
+from .data import PAPER_PROMPT, load_any, require_columns
+from .generation import JsonlLog, SamplingSettings, make_generator, sample_and_score
+from .metrics import by_problem
+from .verifier import Verifier
+
+logger = logging.getLogger(__name__)
+_MESSAGES = [{"role": Value("string"), "content": Value("string")}]
+# Explicit schemas, so that a run with no correct response still writes loadable (empty) datasets.
+SFT_FEATURES = Features({"prompt": _MESSAGES, "completion": _MESSAGES, "num_tokens": Value("int64")})
+DPO_FEATURES = Features({"prompt": _MESSAGES, "chosen": _MESSAGES, "rejected": _MESSAGES})
+
+
+def select_pairs(samples: Sequence[dict]) -> tuple[dict, dict]:
+    """Per problem id: the shortest correct sample (SFT), and (shortest, longest) correct samples (DPO) when their
+    token counts differ. Ties in length go to the lowest sample index."""
+    sft, dpo = {}, {}
+    for problem_id, group in by_problem(samples).items():
+        correct = sorted((s for s in group if s["correct"]), key=lambda s: (s["num_tokens"], s["sample_index"]))
+        if not correct:
+            continue
+        shortest = correct[0]
+        longest = max(correct, key=lambda s: (s["num_tokens"], -s["sample_index"]))
+        sft[problem_id] = shortest
+        if longest["num_tokens"] > shortest["num_tokens"]:
+            dpo[problem_id] = (shortest, longest)
+    return sft, dpo
+
+
+def build_datasets(problems: Sequence[dict], samples: Sequence[dict], template: str) -> tuple[Dataset, Dataset]:
+    sft, dpo = select_pairs(samples)
+
+    def prompt(p):
+        return [{"role": "user", "content": template.replace("{question}", p["question"])}]
+
+    def reply(s):
+        return [{"role": "assistant", "content": s["completion"]}]
+
+    sft_rows = [
+        {
+            "prompt": prompt(p),
+            "completion": reply(sft[p["problem_id"]]),
+            "num_tokens": sft[p["problem_id"]]["num_tokens"],
+        }
+        for p in problems
+        if p["problem_id"] in sft
+    ]
+    dpo_rows = [
+        {"prompt": prompt(p), "chosen": reply(dpo[p["problem_id"]][0]), "rejected": reply(dpo[p["problem_id"]][1])}
+        for p in problems
+        if p["problem_id"] in dpo
+    ]
+    return _dataset(sft_rows, SFT_FEATURES), _dataset(dpo_rows, DPO_FEATURES)
+
+
+def _dataset(rows: list[dict], features: Features) -> Dataset:
+    columns = {name: [row[name] for row in rows] for name in features}
+    return Dataset.from_dict(columns, features=features)
+
+
+def load_prompts(name: str, question_column: str, answer_column: str, split: str, limit: int | None) -> list[dict]:
+    dataset = load_any(name, split=split)
+    if len(dataset) == 0:
+        raise ValueError(f"{name}: the dataset is empty")
+    require_columns(dataset, [question_column, answer_column], name)
+    problems, bad = [], []
+    for index, row in enumerate(dataset):
+        question, answer = row[question_column], row[answer_column]
+        if question is None or not str(question).strip() or answer is None or not str(answer).strip():
+            bad.append(index)
+        else:
+            problems.append({"problem_id": str(index), "question": str(question), "answer": str(answer)})
+    if bad:
+        raise ValueError(f"{name}: rows {bad[:10]} have an empty {question_column!r} or {answer_column!r}")
+    return problems[:limit] if limit else problems
+
+
+def main(argv: list[str] | None = None) -> dict:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True)
+    p.add_argument("--dataset_name", required=True, help="training prompts: Hub id or local file/folder")
+    p.add_argument("--split", default="train")
+    p.add_argument("--question_column", default="problem")
+    p.add_argument("--answer_column", default="answer")
+    p.add_argument("--limit", type=int, default=None, help="first N prompts only")
+    p.add_argument("--output_dir", required=True)
+    p.add_argument("--num_samples", type=int, default=8, help="responses per prompt")
+    p.add_argument("--temperature", type=float, default=0.6)
+    p.add_argument("--top_p", type=float, default=1.0)
+    p.add_argument("--max_tokens", type=int, default=32768)
+    p.add_argument("--prompt_template", default=PAPER_PROMPT)
+    p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm")
+    p.add_argument("--tensor_parallel_size", type=int, default=1)
+    p.add_argument("--batch_size", type=int, default=8, help="transformers backend: prompts per generate call")
+    p.add_argument("--chunk_size", type=int, default=256)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--push_to_hub", default=None, metavar="REPO_ID", help="push REPO_ID-sft and REPO_ID-dpo")
+    args = p.parse_args(argv)
+
+    problems = load_prompts(args.dataset_name, args.question_column, args.answer_column, args.split, args.limit)
+    out = Path(args.output_dir)
+    if args.backend == "vllm":
+        generator = make_generator("vllm", args.model, tensor_parallel_size=args.tensor_parallel_size, seed=args.seed)
+    else:
+        generator = make_generator("transformers", args.model, batch_size=args.batch_size)
+    settings = SamplingSettings(
+        args.prompt_template, True, args.temperature, args.top_p, args.max_tokens, args.seed, args.chunk_size
+    )
+    log = JsonlLog(out / "samples.jsonl")
+    verifier = Verifier()
+    try:
+        sample_and_score(problems, generator, verifier, log, args.num_samples, settings, desc="rejection sampling")
+    finally:
+        verifier.close()
+
+    ids = {p["problem_id"] for p in problems}
+    samples = [r for r in log.rows if r["problem_id"] in ids and r["sample_index"] < args.num_samples]
+    sft, dpo = build_datasets(problems, samples, args.prompt_template)
+    sft.save_to_disk(str(out / "sft"), num_shards=1)  # one shard: an empty dataset still loads
+    dpo.save_to_disk(str(out / "dpo"), num_shards=1)
+    report = {"prompts": len(problems), "sft_rows": len(sft), "dpo_pairs": len(dpo)}
+    print(
+        f"{report['prompts']} prompts: {report['sft_rows']} with a correct response (SFT), "
+        f"{report['dpo_pairs']} with correct responses of different lengths (DPO) -> {out}/sft, {out}/dpo"
+    )
+    if args.push_to_hub:
+        sft.push_to_hub(f"{args.push_to_hub}-sft")
+        dpo.push_to_hub(f"{args.push_to_hub}-dpo")
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""The rejection-sampling SFT baseline: fine-tune on the shortest correct of n sampled responses per prompt.
+
+    python -m efficient_reasoning.rejection_sampling --model ... --output_dir data/rs-1.5b   # builds the dataset
+    accelerate launch --config_file accelerate_configs/zero2.yaml -m efficient_reasoning.sft \\
+        --config recipes/DeepSeek-R1-Distill-Qwen-1.5B/sft/config.yaml --learning_rate 1e-6
+"""
+
+from __future__ import annotations
+
+import sys
+
+from trl import ModelConfig, SFTConfig, TrlParser
+
+from .baselines import RejectionSamplingSFTTrainer, run_baseline
+from .configs import DatasetArguments
+from .utils import recipe_path
+
+
+def main(script_args: DatasetArguments, training_args: SFTConfig, model_args: ModelConfig, recipe: str | None = None):
+    run_baseline(RejectionSamplingSFTTrainer, ["prompt", "completion"], script_args, training_args, model_args, recipe)
+
+
+def parse(argv: list[str] | None = None):
+    return TrlParser((DatasetArguments, SFTConfig, ModelConfig)).parse_args_and_config(args=argv)
+
+
+if __name__ == "__main__":
+    main(*parse(sys.argv[1:]), recipe=recipe_path(sys.argv[1:]))
