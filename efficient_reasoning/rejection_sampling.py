@@ -19,7 +19,8 @@ from pathlib import Path
 
 from datasets import Dataset, Features, Value
 
-from .data import PAPER_PROMPT, load_any, require_columns
+from .data import PAPER_PROMPT
+from .evaluate import Benchmark, load_problems
 from .generation import JsonlLog, SamplingSettings, make_generator, sample_and_score
 from .metrics import by_problem
 from .verifier import Verifier
@@ -78,23 +79,6 @@ def _dataset(rows: list[dict], features: Features) -> Dataset:
     return Dataset.from_dict(columns, features=features)
 
 
-def load_prompts(name: str, question_column: str, answer_column: str, split: str, limit: int | None) -> list[dict]:
-    dataset = load_any(name, split=split)
-    if len(dataset) == 0:
-        raise ValueError(f"{name}: the dataset is empty")
-    require_columns(dataset, [question_column, answer_column], name)
-    problems, bad = [], []
-    for index, row in enumerate(dataset):
-        question, answer = row[question_column], row[answer_column]
-        if question is None or not str(question).strip() or answer is None or not str(answer).strip():
-            bad.append(index)
-        else:
-            problems.append({"problem_id": str(index), "question": str(question), "answer": str(answer)})
-    if bad:
-        raise ValueError(f"{name}: rows {bad[:10]} have an empty {question_column!r} or {answer_column!r}")
-    return problems[:limit] if limit else problems
-
-
 def main(argv: list[str] | None = None) -> dict:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -118,7 +102,9 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--push_to_hub", default=None, metavar="REPO_ID", help="push REPO_ID-sft and REPO_ID-dpo")
     args = p.parse_args(argv)
 
-    problems = load_prompts(args.dataset_name, args.question_column, args.answer_column, args.split, args.limit)
+    # The evaluation's loader: same checks, bad rows reported by number; `load_any` takes Hub ids and local paths.
+    source = Benchmark("prompts", args.dataset_name, None, args.split, "", args.question_column, args.answer_column, 1)
+    problems = load_problems(source, limit=args.limit)
     out = Path(args.output_dir)
     if args.backend == "vllm":
         generator = make_generator("vllm", args.model, tensor_parallel_size=args.tensor_parallel_size, seed=args.seed)

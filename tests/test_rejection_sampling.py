@@ -1,5 +1,6 @@
 import pytest
 
+from efficient_reasoning import rejection_sampling
 from efficient_reasoning.rejection_sampling import build_datasets, select_pairs
 
 
@@ -62,16 +63,19 @@ def test_no_correct_anywhere_gives_empty_datasets():
     assert len(sft) == 0 and len(dpo) == 0
 
 
-@pytest.mark.parametrize("bad", [[{"problem": "q"}], [{"problem": "", "answer": "1"}]])
-def test_bad_prompts_are_reported(tmp_path, bad):
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [([{"problem": "q"}], r"missing column\(s\) \['answer'\]"), ([{"problem": "", "answer": "1"}], "row 0: empty")],
+)
+def test_bad_prompts_are_reported(tmp_path, bad, message):
     import json
-
-    from efficient_reasoning.rejection_sampling import load_prompts
 
     path = tmp_path / "p.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in bad))
-    with pytest.raises(ValueError, match="answer|rows \\[0\\]"):
-        load_prompts(str(path), "problem", "answer", "train", None)
+    with pytest.raises(ValueError, match=message):
+        rejection_sampling.main(
+            ["--model", "unused", "--dataset_name", str(path), "--output_dir", str(tmp_path / "o")]
+        )
 
 
 def test_empty_datasets_save_and_load(tmp_path):
