@@ -38,20 +38,24 @@ class Benchmark:
     k: int
     id_column: str | None = None
     level_column: str | None = None
+    answer_marker: str | None = None  # the gold answer is the text after it (GSM8K: "#### 18")
 
     def gold(self, raw) -> str | None:
         if raw is None:
             return None
         raw = str(raw)
-        if self.name == "gsm8k":  # a worked solution ending in "#### <answer>"
-            return raw.rsplit("####", 1)[1].strip().replace(",", "") if "####" in raw else None
-        return raw
+        if self.answer_marker is None:
+            return raw
+        if self.answer_marker not in raw:
+            return None
+        return raw.rsplit(self.answer_marker, 1)[1].strip().replace(",", "")
 
 
 BENCHMARKS = {
     b.name: b
     for b in (
-        Benchmark("gsm8k", "openai/gsm8k", "main", "test", "gsm8k_test.jsonl", "question", "answer", k=1),
+        Benchmark("gsm8k", "openai/gsm8k", "main", "test", "gsm8k_test.jsonl", "question", "answer", k=1,
+                  answer_marker="####"),
         Benchmark(
             "math500", "HuggingFaceH4/MATH-500", None, "test", "math500.jsonl", "problem", "answer", k=3,
             id_column="unique_id", level_column="level",
