@@ -21,6 +21,7 @@ from pathlib import Path
 from .data import PAPER_PROMPT, load_any
 from .generation import JsonlLog, SamplingSettings, make_generator, sample_and_score
 from .metrics import PAPER_CUTOFFS, by_level, cutoff_curve, summarize
+from .utils import setup_logging
 from .verifier import Verifier
 
 logger = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    setup_logging()
     args = build_parser().parse_args(argv)
     names = [n.strip() for n in args.benchmarks.split(",") if n.strip()]
     unknown = [n for n in names if n not in BENCHMARKS]

@@ -147,6 +147,13 @@ def make_generator(backend: str, model: str, **kwargs):
     raise ValueError(f"backend must be 'vllm' or 'transformers', got {backend!r}")
 
 
+def write_jsonl(path: str | Path, rows: Iterable[dict], append: bool = False) -> None:
+    """Write `rows` as JSON lines (appended and flushed with `append`)."""
+    with open(path, "a" if append else "w") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in rows))
+        f.flush()
+
+
 class JsonlLog:
     """Append-only JSONL results: rows are flushed as they are produced, and a rerun reads back what is done.
 
@@ -166,13 +173,11 @@ class JsonlLog:
                     if number < len(lines):
                         raise ValueError(f"{self.path}:{number}: not valid JSON; fix or delete the file") from None
                     logger.warning("%s: dropping a torn last line (interrupted write)", self.path)
-                    self.path.write_text("".join(json.dumps(r) + "\n" for r in self.rows))
+                    write_jsonl(self.path, self.rows)
 
     def append(self, rows: Iterable[dict]) -> None:
         rows = list(rows)
-        with open(self.path, "a") as f:
-            f.write("".join(json.dumps(r) + "\n" for r in rows))
-            f.flush()
+        write_jsonl(self.path, rows, append=True)
         self.rows.extend(rows)
 
 

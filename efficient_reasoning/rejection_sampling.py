@@ -23,6 +23,7 @@ from .data import PAPER_PROMPT
 from .evaluate import Benchmark, load_problems
 from .generation import JsonlLog, SamplingSettings, make_generator, sample_and_score
 from .metrics import by_problem
+from .utils import setup_logging
 from .verifier import Verifier
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def _dataset(rows: list[dict], features: Features) -> Dataset:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    setup_logging()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True)
     p.add_argument("--dataset_name", required=True, help="training prompts: Hub id or local file/folder")

@@ -10,9 +10,10 @@ TRL's conversational formats with short and long worked answers. Tests and `reci
 from __future__ import annotations
 
 import argparse
-import json
 import random
 from pathlib import Path
+
+from .generation import write_jsonl
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
@@ -121,8 +122,7 @@ def build(output_dir: str | Path, hidden_size: int = 64, num_layers: int = 2, vo
     rows = arithmetic_rows(64, seed=1)
     sft, dpo = preference_rows(rows)
     for name, data in (("arithmetic", rows), ("sft", sft), ("dpo", dpo)):
-        with open(output_dir / f"{name}.jsonl", "w") as f:
-            f.write("".join(json.dumps(r) + "\n" for r in data))
+        write_jsonl(output_dir / f"{name}.jsonl", data)
     return output_dir
 
 

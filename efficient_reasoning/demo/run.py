@@ -1,6 +1,6 @@
 """The CPU demo: an over-thinking tiny model, the length penalty at several alphas, and what it does.
 
-    python -m efficient_reasoning.demo                      # default preset, about 10 minutes on 2 cores
+    python -m efficient_reasoning.demo                      # default preset, about 6 minutes on 2 cores
     python -m efficient_reasoning.demo --preset quick       # a couple of minutes, a weaker effect
     python -m efficient_reasoning.demo --preset long --output_dir data/demo-long
 
@@ -19,6 +19,8 @@ import logging
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from ..generation import write_jsonl
+from ..utils import setup_logging
 from . import task
 
 logger = logging.getLogger(__name__)
@@ -47,10 +49,6 @@ PRESETS = {
     "default": DemoSettings(),
     "long": DemoSettings(num_train=12000, num_heldout=500, sft_epochs=3, rl_steps=150, eval_k=4),
 }
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
 def prepare_data(out: Path, s: DemoSettings) -> None:
@@ -180,7 +178,7 @@ def run(out: Path, s: DemoSettings) -> list[tuple[str, bool]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    setup_logging()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output_dir", default="data/demo")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
