@@ -18,8 +18,16 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data import PAPER_PROMPT, load_any
-from .generation import JsonlLog, SamplingSettings, make_generator, sample_and_score
+from .data import load_any
+from .generation import (
+    JsonlLog,
+    SamplingSettings,
+    add_sampling_args,
+    check_run_config,
+    generator_from_args,
+    sample_and_score,
+    sampling_from_args,
+)
 from .metrics import PAPER_CUTOFFS, by_level, cutoff_curve, summarize
 from .utils import setup_logging
 from .verifier import Verifier
@@ -134,46 +142,21 @@ def parse_k(value: str | None, names: list[str]) -> dict[str, int]:
     return ks
 
 
-def check_run_config(path: Path, config: dict) -> None:
-    if path.exists():
-        previous = json.loads(path.read_text())
-        changed = {k: (previous.get(k), v) for k, v in config.items() if k != "benchmarks" and previous.get(k) != v}
-        if changed:
-            raise ValueError(
-                f"{path} was written with other settings {changed} (old, new); use another --output_dir to keep both"
-            )
-        config = {**config, "benchmarks": sorted(set(previous.get("benchmarks", [])) | set(config["benchmarks"]))}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(config, indent=2))
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, help="Hub id or local folder")
-    p.add_argument("--revision", default="main")
+    add_sampling_args(p)
     p.add_argument("--output_dir", required=True)
     p.add_argument("--benchmarks", default="gsm8k,math500,aime24", help=f"comma-separated of {sorted(BENCHMARKS)}")
     p.add_argument("--k", default=None, help="samples per problem: '2' for all, or 'math500=3,aime24=10'")
     p.add_argument("--data_dir", default=None, help=f"local files {[b.local_file for b in BENCHMARKS.values()]}")
     p.add_argument("--data_file", action="append", default=[], metavar="NAME=PATH", help="one benchmark's local file")
     p.add_argument("--limit", type=int, default=None, help="first N problems per benchmark")
-    p.add_argument("--temperature", type=float, default=0.6)
-    p.add_argument("--top_p", type=float, default=1.0)
-    p.add_argument("--max_tokens", type=int, default=32768)
-    p.add_argument("--prompt_template", default=PAPER_PROMPT)
-    p.add_argument("--no_chat_template", action="store_true", help="send the prompt as plain text")
-    p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm")
-    p.add_argument("--tensor_parallel_size", type=int, default=1)
-    p.add_argument("--dtype", default=None, help="bfloat16 for vllm, float32 for transformers by default")
-    p.add_argument("--batch_size", type=int, default=8, help="transformers backend: prompts per generate call")
-    p.add_argument("--chunk_size", type=int, default=256, help="prompts generated between two writes")
     p.add_argument(
         "--cutoffs",
         default=",".join(map(str, PAPER_CUTOFFS)),
         help="token limits of the generation-cutoff baseline, derived from these samples (those <= max_tokens)",
     )
     p.add_argument("--verifier_timeout", type=float, default=1.0)
-    p.add_argument("--seed", type=int, default=0)
     return p
 
 
@@ -195,36 +178,9 @@ def main(argv: list[str] | None = None) -> dict:
     problems = {n: load_problems(BENCHMARKS[n], files.get(n), args.limit) for n in names}
 
     out_dir = Path(args.output_dir)
-    run_config = {
-        "model": args.model,
-        "revision": args.revision,
-        "temperature": args.temperature,
-        "top_p": args.top_p,
-        "max_tokens": args.max_tokens,
-        "prompt_template": args.prompt_template,
-        "chat_template": not args.no_chat_template,
-        "seed": args.seed,
-        "k": ks,
-        "benchmarks": names,
-    }
-    check_run_config(out_dir / "run.json", run_config)
-    if args.backend == "vllm":
-        generator = make_generator(
-            "vllm", args.model, tensor_parallel_size=args.tensor_parallel_size, dtype=args.dtype or "bfloat16",
-            revision=args.revision, seed=args.seed,
-        )  # fmt: skip
-    else:
-        generator = make_generator(
-            "transformers",
-            args.model,
-            batch_size=args.batch_size,
-            dtype=args.dtype or "float32",
-            revision=args.revision,
-        )
-    settings = SamplingSettings(
-        args.prompt_template, not args.no_chat_template, args.temperature, args.top_p, args.max_tokens, args.seed,
-        args.chunk_size,
-    )  # fmt: skip
+    run_config, settings = sampling_from_args(args)
+    check_run_config(out_dir / "run.json", {**run_config, "k": ks, "benchmarks": names}, merged="benchmarks")
+    generator = generator_from_args(args)
     cutoffs = tuple(int(c) for c in args.cutoffs.split(",") if c.strip())
     verifier = Verifier(timeout=args.verifier_timeout)
     results = {}

@@ -3,6 +3,7 @@ an append-only JSONL log that lets long jobs resume after an interruption."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -139,12 +140,69 @@ class VLLMGenerator:
         ]
 
 
-def make_generator(backend: str, model: str, **kwargs):
-    if backend == "vllm":
-        return VLLMGenerator(model, **kwargs)
-    if backend == "transformers":
-        return TransformersGenerator(model, **kwargs)
-    raise ValueError(f"backend must be 'vllm' or 'transformers', got {backend!r}")
+def add_sampling_args(p: argparse.ArgumentParser) -> None:
+    """The model, backend and sampling options of every command that samples (evaluation, rejection sampling)."""
+    from .data import PAPER_PROMPT
+
+    p.add_argument("--model", required=True, help="Hub id or local folder")
+    p.add_argument("--revision", default="main")
+    p.add_argument("--temperature", type=float, default=0.6)
+    p.add_argument("--top_p", type=float, default=1.0)
+    p.add_argument("--max_tokens", type=int, default=32768)
+    p.add_argument("--prompt_template", default=PAPER_PROMPT)
+    p.add_argument("--no_chat_template", action="store_true", help="send the prompt as plain text")
+    p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm")
+    p.add_argument("--tensor_parallel_size", type=int, default=1)
+    p.add_argument("--dtype", default=None, help="bfloat16 for vllm, float32 for transformers by default")
+    p.add_argument("--batch_size", type=int, default=8, help="transformers backend: prompts per generate call")
+    p.add_argument("--chunk_size", type=int, default=256, help="prompts generated between two writes")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def sampling_from_args(args: argparse.Namespace) -> tuple[dict, SamplingSettings]:
+    """The settings that decide the samples (a resumed run must keep them) and the `SamplingSettings`."""
+    run_config = {
+        "model": args.model,
+        "revision": args.revision,
+        "temperature": args.temperature,
+        "top_p": args.top_p,
+        "max_tokens": args.max_tokens,
+        "prompt_template": args.prompt_template,
+        "chat_template": not args.no_chat_template,
+        "seed": args.seed,
+    }
+    settings = SamplingSettings(
+        args.prompt_template, not args.no_chat_template, args.temperature, args.top_p, args.max_tokens, args.seed,
+        args.chunk_size,
+    )  # fmt: skip
+    return run_config, settings
+
+
+def generator_from_args(args: argparse.Namespace) -> TransformersGenerator | VLLMGenerator:
+    if args.backend == "vllm":
+        return VLLMGenerator(
+            args.model, tensor_parallel_size=args.tensor_parallel_size, dtype=args.dtype or "bfloat16",
+            revision=args.revision, seed=args.seed,
+        )  # fmt: skip
+    return TransformersGenerator(
+        args.model, batch_size=args.batch_size, dtype=args.dtype or "float32", revision=args.revision
+    )
+
+
+def check_run_config(path: Path, config: dict, merged: str | None = None) -> None:
+    """Record `config` in `path`, or refuse it when `path` holds other settings: the samples already written there
+    were drawn with those. The list under `merged` may grow from run to run (it is stored as the union)."""
+    if path.exists():
+        previous = json.loads(path.read_text())
+        changed = {k: (previous.get(k), v) for k, v in config.items() if k != merged and previous.get(k) != v}
+        if changed:
+            raise ValueError(
+                f"{path} was written with other settings {changed} (old, new); use another --output_dir to keep both"
+            )
+        if merged:
+            config = {**config, merged: sorted(set(previous.get(merged, [])) | set(config[merged]))}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=2))
 
 
 def write_jsonl(path: str | Path, rows: Iterable[dict], append: bool = False) -> None:

@@ -7,7 +7,8 @@ Samples n responses per training prompt (8 by default), scores them with the pro
 to the resumable `samples.jsonl`, two `save_to_disk` datasets in TRL's conversational formats:
 `sft/` (prompt, completion) with the shortest correct response per prompt, and `dpo/` (prompt, chosen, rejected)
 with the shortest correct response as chosen and the longest correct one as rejected, for prompts where their
-lengths differ. A rerun with the same `--output_dir` generates only the missing samples.
+lengths differ. A rerun with the same `--output_dir` generates only the missing samples; `run.json` there records
+the settings, and a rerun with other settings is refused.
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ from pathlib import Path
 
 from datasets import Dataset, Features, Value
 
-from .data import PAPER_PROMPT
 from .evaluate import Benchmark, load_problems
-from .generation import JsonlLog, SamplingSettings, make_generator, sample_and_score
+from .generation import (
+    JsonlLog,
+    add_sampling_args,
+    check_run_config,
+    generator_from_args,
+    sample_and_score,
+    sampling_from_args,
+)
 from .metrics import by_problem
 from .utils import setup_logging
 from .verifier import Verifier
@@ -83,7 +90,7 @@ def _dataset(rows: list[dict], features: Features) -> Dataset:
 def main(argv: list[str] | None = None) -> dict:
     setup_logging()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True)
+    add_sampling_args(p)
     p.add_argument("--dataset_name", required=True, help="training prompts: Hub id or local file/folder")
     p.add_argument("--split", default="train")
     p.add_argument("--question_column", default="problem")
@@ -91,15 +98,6 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--limit", type=int, default=None, help="first N prompts only")
     p.add_argument("--output_dir", required=True)
     p.add_argument("--num_samples", type=int, default=8, help="responses per prompt")
-    p.add_argument("--temperature", type=float, default=0.6)
-    p.add_argument("--top_p", type=float, default=1.0)
-    p.add_argument("--max_tokens", type=int, default=32768)
-    p.add_argument("--prompt_template", default=PAPER_PROMPT)
-    p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm")
-    p.add_argument("--tensor_parallel_size", type=int, default=1)
-    p.add_argument("--batch_size", type=int, default=8, help="transformers backend: prompts per generate call")
-    p.add_argument("--chunk_size", type=int, default=256)
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--push_to_hub", default=None, metavar="REPO_ID", help="push REPO_ID-sft and REPO_ID-dpo")
     args = p.parse_args(argv)
 
@@ -107,13 +105,11 @@ def main(argv: list[str] | None = None) -> dict:
     source = Benchmark("prompts", args.dataset_name, None, args.split, "", args.question_column, args.answer_column, 1)
     problems = load_problems(source, limit=args.limit)
     out = Path(args.output_dir)
-    if args.backend == "vllm":
-        generator = make_generator("vllm", args.model, tensor_parallel_size=args.tensor_parallel_size, seed=args.seed)
-    else:
-        generator = make_generator("transformers", args.model, batch_size=args.batch_size)
-    settings = SamplingSettings(
-        args.prompt_template, True, args.temperature, args.top_p, args.max_tokens, args.seed, args.chunk_size
-    )
+    run_config, settings = sampling_from_args(args)
+    # Samples are keyed by row number: a rerun must read the same prompts with the same settings.
+    data_config = {k: getattr(args, k) for k in ("dataset_name", "split", "question_column", "answer_column")}
+    check_run_config(out / "run.json", {**run_config, **data_config})
+    generator = generator_from_args(args)
     log = JsonlLog(out / "samples.jsonl")
     verifier = Verifier()
     try:

@@ -70,6 +70,14 @@ def test_rejection_sampling_to_baselines(tmp_path, tiny):
     # rerunning generates nothing new
     assert rejection_sampling.main(args) == report
     assert len((out / "samples.jsonl").read_text().splitlines()) == 24 * 4
+    # the same folder with other settings or other prompts is refused, naming what changed
+    assert json.loads((out / "run.json").read_text())["dataset_name"] == str(tiny / "arithmetic.jsonl")
+    with pytest.raises(ValueError, match="temperature"):
+        rejection_sampling.main([*args, "--temperature", "0.5"])
+    other_prompts = tmp_path / "other.jsonl"
+    other_prompts.write_text((tiny / "arithmetic.jsonl").read_text())
+    with pytest.raises(ValueError, match="dataset_name"):
+        rejection_sampling.main([*args, "--dataset_name", str(other_prompts)])
 
     # DPO on the pairs when there are some, else on the tiny pairs; then the evaluation command on the result
     data = out / "dpo" if len(dpo_rows) else tiny / "dpo.jsonl"
