@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data import load_any
+from .data import load_any, require_columns
 from .generation import (
     JsonlLog,
     SamplingSettings,
@@ -79,9 +79,7 @@ def load_problems(bench: Benchmark, path: str | None = None, limit: int | None =
     """`problem_id`, `question`, `answer` (and `level`) per problem; bad rows fail with their line numbers."""
     source = path or bench.hub_id
     dataset = load_any(path, split="train") if path else load_any(bench.hub_id, bench.hub_config, bench.split)
-    missing = [c for c in (bench.question_column, bench.answer_column) if c not in dataset.column_names]
-    if missing:
-        raise ValueError(f"{source}: missing column(s) {missing} for {bench.name}; it has {dataset.column_names}")
+    require_columns(dataset, [bench.question_column, bench.answer_column], f"{source} ({bench.name})")
     problems, errors = [], []
     for index, row in enumerate(dataset):
         where = f"{source}:{index + 1}" if path else f"{source} row {index}"
