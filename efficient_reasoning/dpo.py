@@ -2,7 +2,7 @@
 
     python -m efficient_reasoning.rejection_sampling --model ... --output_dir data/rs-1.5b   # builds the dataset
     accelerate launch --config_file accelerate_configs/zero2.yaml -m efficient_reasoning.dpo \\
-        --config recipes/DeepSeek-R1-Distill-Qwen-1.5B/dpo/config.yaml --learning_rate 1e-7
+        --config recipes/DeepSeek-R1-Distill-Qwen-1.5B/dpo/config_lr1e-5.yaml
 """
 
 from __future__ import annotations

@@ -4,11 +4,15 @@
         --dataset_name data/numina-3200 --output_dir data/rs-1.5b [--push_to_hub user/rs-1.5b]
 
 Samples n responses per training prompt (8 by default), scores them with the project's verifier and writes, next
-to the resumable `samples.jsonl`, two `save_to_disk` datasets in TRL's conversational formats:
+to the resumable `samples.jsonl`, two `save_to_disk` datasets in TRL's plain-text (not conversational) formats:
 `sft/` (prompt, completion) with the shortest correct response per prompt, and `dpo/` (prompt, chosen, rejected)
 with the shortest correct response as chosen and the longest correct one as rejected, for prompts where their
-lengths differ. A rerun with the same `--output_dir` generates only the missing samples; `run.json` there records
-the settings, and a rerun with other settings is refused.
+lengths differ. `prompt` is the user turn rendered with the model's chat template and generation prompt, as the
+model saw it (for DeepSeek-R1-Distill it ends in `<think>\n`); each response is the text as generated, reasoning
+included, followed by the EOS token. TRL then trains on exactly that text: rendering the pair as chat messages
+instead would go through the R1-Distill template, which drops everything before `</think>` from an assistant turn.
+A rerun with the same `--output_dir` generates only the missing samples; `run.json` there records the settings, and
+a rerun with other settings is refused.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from .generation import (
     add_sampling_args,
     check_run_config,
     generator_from_args,
+    render_prompts,
     sample_and_score,
     sampling_from_args,
 )
@@ -34,10 +39,9 @@ from .utils import setup_logging
 from .verifier import Verifier
 
 logger = logging.getLogger(__name__)
-_MESSAGES = [{"role": Value("string"), "content": Value("string")}]
 # Explicit schemas, so that a run with no correct response still writes loadable (empty) datasets.
-SFT_FEATURES = Features({"prompt": _MESSAGES, "completion": _MESSAGES, "num_tokens": Value("int64")})
-DPO_FEATURES = Features({"prompt": _MESSAGES, "chosen": _MESSAGES, "rejected": _MESSAGES})
+SFT_FEATURES = Features({"prompt": Value("string"), "completion": Value("string"), "num_tokens": Value("int64")})
+DPO_FEATURES = Features({"prompt": Value("string"), "chosen": Value("string"), "rejected": Value("string")})
 
 
 def select_pairs(samples: Sequence[dict]) -> tuple[dict, dict]:
@@ -56,28 +60,37 @@ def select_pairs(samples: Sequence[dict]) -> tuple[dict, dict]:
     return sft, dpo
 
 
-def build_datasets(problems: Sequence[dict], samples: Sequence[dict], template: str) -> tuple[Dataset, Dataset]:
+def plain_prompt(tokenizer, rendered: str) -> str:
+    """`rendered` (a chat-template string) as TRL's plain-text path must receive it. TRL tokenizes a plain prompt
+    with the tokenizer's special tokens on; a tokenizer that prepends BOS itself (DeepSeek-R1-Distill's) would then
+    repeat the BOS the chat template already wrote, so that one is dropped from the text."""
+    bos = tokenizer.bos_token
+    if bos and rendered.startswith(bos):
+        ids = tokenizer("x")["input_ids"]
+        if ids and ids[0] == tokenizer.bos_token_id:
+            return rendered[len(bos) :]
+    return rendered
+
+
+def build_datasets(
+    problems: Sequence[dict], samples: Sequence[dict], prompts: dict[str, str], eos_token: str
+) -> tuple[Dataset, Dataset]:
+    """The SFT and DPO datasets: `prompts` maps a problem id to its prompt text (see `plain_prompt`), and each
+    selected completion gets `eos_token` appended, the token that ended its generation."""
     sft, dpo = select_pairs(samples)
 
-    def prompt(p):
-        return [{"role": "user", "content": template.replace("{question}", p["question"])}]
-
-    def reply(s):
-        return [{"role": "assistant", "content": s["completion"]}]
+    def reply(sample: dict) -> str:
+        return sample["completion"] + eos_token
 
     sft_rows = [
-        {
-            "prompt": prompt(p),
-            "completion": reply(sft[p["problem_id"]]),
-            "num_tokens": sft[p["problem_id"]]["num_tokens"],
-        }
-        for p in problems
-        if p["problem_id"] in sft
+        {"prompt": prompts[pid], "completion": reply(sft[pid]), "num_tokens": sft[pid]["num_tokens"]}
+        for pid in (p["problem_id"] for p in problems)
+        if pid in sft
     ]
     dpo_rows = [
-        {"prompt": prompt(p), "chosen": reply(dpo[p["problem_id"]][0]), "rejected": reply(dpo[p["problem_id"]][1])}
-        for p in problems
-        if p["problem_id"] in dpo
+        {"prompt": prompts[pid], "chosen": reply(dpo[pid][0]), "rejected": reply(dpo[pid][1])}
+        for pid in (p["problem_id"] for p in problems)
+        if pid in dpo
     ]
     return _dataset(sft_rows, SFT_FEATURES), _dataset(dpo_rows, DPO_FEATURES)
 
@@ -119,7 +132,12 @@ def main(argv: list[str] | None = None) -> dict:
 
     ids = {p["problem_id"] for p in problems}
     samples = [r for r in log.rows if r["problem_id"] in ids and r["sample_index"] < args.num_samples]
-    sft, dpo = build_datasets(problems, samples, args.prompt_template)
+    tokenizer = generator.tokenizer
+    rendered = render_prompts(
+        tokenizer, [p["question"] for p in problems], settings.template, settings.use_chat_template
+    )
+    prompts = {p["problem_id"]: plain_prompt(tokenizer, r) for p, r in zip(problems, rendered)}
+    sft, dpo = build_datasets(problems, samples, prompts, tokenizer.eos_token)
     sft.save_to_disk(str(out / "sft"), num_shards=1)  # one shard: an empty dataset still loads
     dpo.save_to_disk(str(out / "dpo"), num_shards=1)
     report = {"prompts": len(problems), "sft_rows": len(sft), "dpo_pairs": len(dpo)}
@@ -127,6 +145,16 @@ def main(argv: list[str] | None = None) -> dict:
         f"{report['prompts']} prompts: {report['sft_rows']} with a correct response (SFT), "
         f"{report['dpo_pairs']} with correct responses of different lengths (DPO) -> {out}/sft, {out}/dpo"
     )
+    for name, count in (("SFT rows", len(sft)), ("DPO pairs", len(dpo))):
+        if count == 0:
+            logger.warning(
+                "no %s: %s. Sample more per prompt (--num_samples), raise --max_tokens if responses are truncated, "
+                "or check --prompt_template and the answer column (see samples.jsonl).",
+                name,
+                "no prompt had a correct response"
+                if name == "SFT rows"
+                else "no prompt had two correct responses of different lengths",
+            )
     if args.push_to_hub:
         sft.push_to_hub(f"{args.push_to_hub}-sft")
         dpo.push_to_hub(f"{args.push_to_hub}-dpo")

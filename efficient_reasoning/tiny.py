@@ -87,6 +87,53 @@ def build_tokenizer(vocab_size: int = 512, corpus: list[str] | None = None):
     )
 
 
+# DeepSeek-R1-Distill-Qwen's added tokens (its tokenizer.json: same BPE vocab and merges as Qwen2.5).
+R1_DISTILL_ADDED_TOKENS = {
+    151643: ("<｜end▁of▁sentence｜>", True),
+    151644: ("<｜User｜>", False),
+    151645: ("<｜Assistant｜>", False),
+    151646: ("<｜begin▁of▁sentence｜>", True),
+    151647: ("<|EOT|>", False),
+    151648: ("<think>", False),
+    151649: ("</think>", False),
+}
+
+
+def r1_distill_tokenizer(tokenizers_dir: str | Path):
+    """An offline stand-in for DeepSeek-R1-Distill-Qwen's tokenizer: the Qwen2 BPE (`qwen2_pypi-*/tokenizer.json`
+    under `tokenizers_dir`), R1's added tokens and BOS-prepending post-processor, and R1's own
+    `tokenizer_config.json` (chat template, special tokens) from `tokenizers_dir/deepseek-r1-distill-qwen`."""
+    import json
+
+    from tokenizers import Tokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizers_dir = Path(tokenizers_dir)
+    spec = json.loads(next(tokenizers_dir.glob("qwen2_pypi-*/tokenizer.json")).read_text())
+    spec["added_tokens"] = [
+        {"id": i, "content": text, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False,
+         "special": special}
+        for i, (text, special) in R1_DISTILL_ADDED_TOKENS.items()
+    ]  # fmt: skip
+    bos_id, bos = 151646, R1_DISTILL_ADDED_TOKENS[151646][0]
+    spec["post_processor"] = {
+        "type": "TemplateProcessing",
+        "single": [{"SpecialToken": {"id": bos, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+        "pair": [{"SpecialToken": {"id": bos, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                 {"Sequence": {"id": "B", "type_id": 1}}],
+        "special_tokens": {bos: {"id": bos, "ids": [bos_id], "tokens": [bos]}},
+    }  # fmt: skip
+    config = json.loads((tokenizers_dir / "deepseek-r1-distill-qwen" / "tokenizer_config.json").read_text())
+    return PreTrainedTokenizerFast(
+        tokenizer_object=Tokenizer.from_str(json.dumps(spec)),
+        bos_token=bos,
+        eos_token=config["eos_token"]["content"],
+        pad_token=config["pad_token"]["content"],
+        chat_template=config["chat_template"],
+        model_max_length=config["model_max_length"],
+    )
+
+
 def build_model(tokenizer, hidden_size: int = 64, num_layers: int = 2, seed: int = 0):
     import torch
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM

@@ -63,9 +63,11 @@ def test_rejection_sampling_to_baselines(tmp_path, tiny):
     sft_rows, dpo_rows = load_from_disk(str(out / "sft")), load_from_disk(str(out / "dpo"))
     assert report == {"prompts": 24, "sft_rows": len(chosen), "dpo_pairs": len(pairs)}
     assert len(sft_rows) == len(chosen) and len(dpo_rows) == len(pairs)
+    eos = "<|im_end|>"
     for row in sft_rows:
+        assert row["prompt"].endswith("<|im_start|>assistant\n") and row["completion"].endswith(eos)
         assert row["num_tokens"] == min(
-            s["num_tokens"] for s in samples if s["correct"] and s["completion"] == row["completion"][0]["content"]
+            s["num_tokens"] for s in samples if s["correct"] and s["completion"] + eos == row["completion"]
         )
     # rerunning generates nothing new
     assert rejection_sampling.main(args) == report

@@ -55,13 +55,22 @@ def test_paper_hyperparameters(model):
     assert args.temperature == 1.0 and args.max_completion_length == 32000
 
 
+BASELINE_GRID = {1e-5, 5e-6, 2e-6}  # the paper's sweep for both baselines
+EFFECTIVE_RATE = {"sft": "5e-6", "dpo": "1e-5"}  # the rate the paper found to shorten responses
+
+
 @pytest.mark.parametrize("model", sorted(PAPER))
 @pytest.mark.parametrize("kind", ["sft", "dpo"])
 def test_baseline_sweeps(model, kind):
     paths = sorted((REPO / "recipes" / model / kind).glob("config_lr*.yaml"))
-    rates = sorted(SCRIPTS[kind].parse(["--config", str(p), "--bf16", "false"])[1].learning_rate for p in paths)
-    assert len(rates) == 3 and len(set(rates)) == 3  # three separate runs of the sweep
-    for path in paths:
+    rates = [SCRIPTS[kind].parse(["--config", str(p), "--bf16", "false"])[1].learning_rate for p in paths]
+    assert set(rates) == BASELINE_GRID and len(rates) == 3  # three separate runs of the paper's sweep
+    for path, rate in zip(paths, rates):
         raw = yaml.safe_load(path.read_text())
         assert raw["dataset_name"] == f"data/rs-{model.rsplit('-', 1)[1]}/{kind}"
+        assert float(path.stem.removeprefix("config_lr")) == rate  # named by its rate
         assert path.stem.removeprefix("config_") in raw["output_dir"]
+        assert f"The paper found {EFFECTIVE_RATE[kind]} the rate" in path.read_text()
+        assert "this project's choice" in path.read_text()
+        if kind == "sft":
+            assert raw["completion_only_loss"] is True
