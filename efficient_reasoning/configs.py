@@ -35,6 +35,13 @@ class EfficientReasoningConfig(GRPOConfig):
     verifier_num_workers: int = field(
         default=2, metadata={"help": "Worker processes per training process for answer checking (0: inline)."}
     )
+    expected_global_batch_size: int | None = field(
+        default=None,
+        metadata={
+            "help": "The global batch (processes x per-device batch x accumulation) the recipe is written for; the "
+            "script warns at start when the launch gives another (e.g. a wrong --num_processes)."
+        },
+    )
     beta: float = field(default=1e-3, metadata={"help": "KL coefficient (the paper: 1e-3)."})
     loss_type: str = field(default="grpo", metadata={"help": "See `GRPOConfig.loss_type`; 'grpo' is the paper's."})
     scale_rewards: str = field(

@@ -22,6 +22,38 @@ from .utils import fill_alpha, load_model, load_tokenizer, recipe_path, setup_lo
 logger = logging.getLogger(__name__)
 
 
+def batch_plan(args: EfficientReasoningConfig, num_processes: int) -> tuple[dict, list[str]]:
+    """What one iteration does on `num_processes` processes, and warnings where it departs from the recipe's intent
+    (`expected_global_batch_size`) or leaves a partial optimizer step. A wrong process count changes the method
+    silently otherwise: the same recipe on twice the GPUs takes one optimizer step of twice the batch."""
+    global_batch = num_processes * args.per_device_train_batch_size * args.gradient_accumulation_steps
+    completions = args.generation_batch_size
+    plan = {
+        "processes": num_processes,
+        "global_batch": global_batch,
+        "prompts_per_iteration": completions // args.num_generations,
+        "completions_per_iteration": completions,
+        "optimizer_steps_per_iteration": completions * args.num_iterations / global_batch,
+    }
+    warnings = []
+    expected = args.expected_global_batch_size
+    if expected is not None and global_batch != expected:
+        per_step = num_processes * args.per_device_train_batch_size
+        fix = f"--gradient_accumulation_steps {expected // per_step}" if expected % per_step == 0 else "the batch"
+        warnings.append(
+            f"global batch {global_batch} = {num_processes} processes x {args.per_device_train_batch_size} x "
+            f"{args.gradient_accumulation_steps} accumulation, but the recipe is written for {expected}: "
+            f"{plan['optimizer_steps_per_iteration']:g} optimizer steps per iteration instead of "
+            f"{completions * args.num_iterations / expected:g}. Launch the recipe's number of processes or set {fix}."
+        )
+    if completions % global_batch:
+        warnings.append(
+            f"{completions} completions per iteration do not fill whole optimizer steps of {global_batch}: "
+            "the last step of each iteration mixes in the next iteration's completions"
+        )
+    return plan, warnings
+
+
 def load_train_dataset(script_args: DataArguments):
     return to_prompts(
         load_script_dataset(script_args),
@@ -45,6 +77,11 @@ def main(
     # Data first: a bad dataset fails before a model is downloaded.
     train_dataset = load_train_dataset(script_args)
     logger.info("%d training prompts from %s", len(train_dataset), script_args.dataset_name)
+
+    plan, warnings = batch_plan(training_args, training_args.world_size)
+    logger.info("Per iteration: %s", ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in plan.items()))
+    for warning in warnings:
+        logger.warning("!!! %s", warning)
 
     tokenizer = load_tokenizer(model_args, training_args)
     model = load_model(model_args, training_args)

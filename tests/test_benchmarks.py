@@ -2,6 +2,7 @@
 benchmarks/README.md, measured with the default settings)."""
 
 import importlib.util
+import json
 import math
 from pathlib import Path
 
@@ -17,7 +18,7 @@ def load(name: str):
     return module
 
 
-@pytest.mark.parametrize("name", ["verifier_throughput", "trainer_overhead", "cutoff_baseline"])
+@pytest.mark.parametrize("name", ["verifier_throughput", "trainer_overhead", "cutoff_baseline", "gpu_memory"])
 def test_help(name, capsys):
     with pytest.raises(SystemExit) as exit_:
         load(name).main(["--help"])
@@ -41,3 +42,35 @@ def test_trainer_overhead_tiny():
 def test_cutoff_baseline_tiny():
     result = load("cutoff_baseline").main(["--problems", "4", "--k", "1"])
     assert result["points"] == 6 and result["derived_s"] > 0 and result["regenerated_s"] > 0
+
+
+def test_gpu_memory_runs_the_trainer_loss_path_on_cpu(tmp_path, tiny):
+    module = load("gpu_memory")
+    trainer = module.make_trainer(tiny / "model", tmp_path, bf16=False)
+    assert trainer.model.is_gradient_checkpointing  # the recipes' setting, measured as such
+    assert module.micro_step(trainer, 2, 8)["status"] == "ok"
+    rows = module.main(
+        ["--arch", "tiny", "--lengths", "16,48", "--batch_sizes", "1,3", "--output", str(tmp_path / "r.json")]
+    )
+    assert [(r["length"], r["batch_size"]) for r in rows] == [(16, 1), (16, 3), (48, 1), (48, 3)]
+    assert all(r["status"] == "ok" and r["seconds"] > 0 and math.isfinite(r["loss"]) for r in rows)
+    assert len(json.loads((tmp_path / "r.json").read_text())) == 4
+
+
+def test_gpu_memory_budget_arithmetic():
+    module = load("gpu_memory")
+    # 1.5B params, ZeRO-2 over 4 GPUs: 1.5e9 * 12 B / 4 = 4.19 GiB of optimizer state beside a 0.4 vLLM share
+    budget = module.recipe_budget({"vllm_gpu_memory_utilization": 0.4}, 1_500_000_000, 80.0, 4, offload=False)
+    assert math.isclose(budget, 48.0 - 1.5e9 * 12 / 4 / 2**30)
+    assert module.recipe_budget({"vllm_gpu_memory_utilization": 0.3}, 7_000_000_000, 80.0, 8, offload=True) == 56.0
+
+
+def test_gpu_memory_arches_match_the_published_sizes():
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    module = load("gpu_memory")
+    for arch, billions in (("1.5B", 1.78), ("7B", 7.62)):  # parameter counts of the released checkpoints
+        with torch.device("meta"):
+            model = Qwen2ForCausalLM(Qwen2Config(**module.ARCHS[arch]))
+        assert abs(sum(p.numel() for p in model.parameters()) / 1e9 - billions) < 0.01

@@ -1,5 +1,6 @@
 """Every recipe parses with its script, and the paper's recipes carry the paper's hyper-parameters."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,64 @@ def test_baseline_sweeps(model, kind):
         assert "this project's choice" in path.read_text()
         if kind == "sft":
             assert raw["completion_only_loss"] is True
+
+
+LAUNCH = re.compile(r"--config_file accelerate_configs/(\S+\.yaml)(?: --num_processes (\d+))?")
+
+
+MULTI_GPU = [p for p in RECIPES if "accelerate launch" in p.read_text()]
+
+
+@pytest.mark.parametrize("path", MULTI_GPU, ids=lambda p: str(p.relative_to(REPO / "recipes")))
+def test_launch_commands_match_the_accelerate_configs(path):
+    """The process count a recipe's launch command gives is the one its accelerate config defaults to, and for the
+    RL recipes it yields the global batch the recipe is written for."""
+    launches = LAUNCH.findall(path.read_text())
+    assert launches, f"{path}: no launch command in the comments"
+    raw = yaml.safe_load(path.read_text())
+    for config, processes in launches:
+        accelerate = yaml.safe_load((REPO / "accelerate_configs" / config).read_text())
+        processes = int(processes or accelerate["num_processes"])
+        assert accelerate["num_processes"] == processes, f"{config} defaults to another process count"
+        global_batch = processes * raw["per_device_train_batch_size"] * raw["gradient_accumulation_steps"]
+        if path.parent.name == "grpo":
+            assert global_batch == raw["expected_global_batch_size"] == 128
+
+
+def test_the_paper_7b_configs_offload_adam():
+    for name, machines in (("zero3_offload.yaml", 1), ("zero3_two_nodes.yaml", 2)):
+        config = yaml.safe_load((REPO / "accelerate_configs" / name).read_text())
+        assert config["deepspeed_config"]["zero_stage"] == 3
+        assert config["deepspeed_config"]["offload_optimizer_device"] == "cpu"
+        assert (config["num_machines"], config["num_processes"]) == (machines, 8)  # 8 GPUs, as 1 x 8 or 2 x 4
+
+
+def test_batch_plan_warns_on_a_wrong_process_count():
+    path = REPO / "recipes" / "DeepSeek-R1-Distill-Qwen-1.5B" / "grpo" / "config.yaml"
+    _, args, _ = grpo.parse(["--config", str(path), "--bf16", "false", "--use_vllm", "false"])
+    plan, warnings = grpo.batch_plan(args, 4)
+    assert plan == {
+        "processes": 4, "global_batch": 128, "prompts_per_iteration": 32, "completions_per_iteration": 256,
+        "optimizer_steps_per_iteration": 2.0,
+    }  # fmt: skip
+    assert warnings == []
+    plan, warnings = grpo.batch_plan(args, 8)  # zero2.yaml used to default to 8 processes
+    assert plan["global_batch"] == 256 and plan["optimizer_steps_per_iteration"] == 1.0
+    assert len(warnings) == 1 and "written for 128" in warnings[0] and "--gradient_accumulation_steps 8" in warnings[0]
+    _, warnings = grpo.batch_plan(args, 3)
+    assert any("do not fill whole optimizer steps" in w for w in warnings)
+
+
+def test_the_script_logs_the_batch_plan(tmp_path, tiny, caplog):
+    config = yaml.safe_load((REPO / "recipes" / "tiny" / "grpo.yaml").read_text())
+    config.update(
+        model_name_or_path=str(tiny / "model"), dataset_name=str(tiny / "arithmetic.jsonl"),
+        output_dir=str(tmp_path / "run"), max_steps=1, expected_global_batch_size=64,
+    )  # fmt: skip
+    recipe = tmp_path / "grpo.yaml"
+    recipe.write_text(yaml.safe_dump(config))
+    with caplog.at_level("INFO"):
+        grpo.main(*grpo.parse(["--config", str(recipe)]))
+    text = caplog.text
+    assert "Per iteration: processes 1, global batch" in text
+    assert "!!! global batch" in text and "written for 64" in text
