@@ -28,7 +28,7 @@ def test_recipe_parses(path):
     raw = yaml.safe_load(path.read_text())
     kind, script = script_for(path)
     # GPU-only settings are switched off to parse on CPU; everything else comes from the file
-    overrides = ["--bf16", "false"] + (["--use_vllm", "false"] if kind == "grpo" else [])
+    overrides = ["--bf16", "false", "--fp16", "false"] + (["--use_vllm", "false"] if kind == "grpo" else [])
     _, training_args, model_args = script.parse(["--config", str(path), *overrides])
     assert model_args.model_name_or_path == raw["model_name_or_path"]
     assert training_args.learning_rate == raw["learning_rate"]
@@ -136,3 +136,13 @@ def test_the_script_logs_the_batch_plan(tmp_path, tiny, caplog):
     text = caplog.text
     assert "Per iteration: processes 1, global batch" in text
     assert "!!! global batch" in text and "written for 64" in text
+
+
+def test_t4_recipe_fits_a_free_colab_gpu():
+    path = REPO / "recipes" / "DeepSeek-R1-Distill-Qwen-1.5B" / "grpo" / "config_lora_t4.yaml"
+    raw = yaml.safe_load(path.read_text())
+    # a T4 has no bf16 (compute 7.5): fp16 weights and mixed precision, never bf16
+    assert (raw["dtype"], raw["fp16"], raw["bf16"], raw["use_peft"]) == ("float16", True, False, True)
+    assert raw["max_completion_length"] <= 4096 < raw["vllm_max_model_length"]
+    assert raw["per_device_train_batch_size"] <= 2 and raw["vllm_enable_sleep_mode"]
+    assert raw["per_device_train_batch_size"] * raw["gradient_accumulation_steps"] == raw["expected_global_batch_size"]
