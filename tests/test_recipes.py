@@ -146,3 +146,19 @@ def test_t4_recipe_fits_a_free_colab_gpu():
     assert raw["max_completion_length"] <= 4096 < raw["vllm_max_model_length"]
     assert raw["per_device_train_batch_size"] <= 2 and raw["vllm_enable_sleep_mode"]
     assert raw["per_device_train_batch_size"] * raw["gradient_accumulation_steps"] == raw["expected_global_batch_size"]
+
+
+def test_trackers_the_recipes_report_to_are_installed_by_the_documented_commands():
+    import configparser
+
+    extras = configparser.ConfigParser()
+    extras.read(REPO / "setup.cfg")
+    tracking = {line.split("==")[0] for line in extras["options.extras_require"]["tracking"].split()}
+    named = set()
+    for path in RECIPES:
+        report_to = yaml.safe_load(path.read_text()).get("report_to") or []
+        named |= {report_to} if isinstance(report_to, str) else set(report_to)
+    named -= {"none"}
+    assert named and named <= tracking  # wandb, trackio
+    assert 'pip install -e ".[deepspeed,vllm,tracking]"' in (REPO / "README.md").read_text()
+    assert ".[vllm,tracking]" in (REPO / "notebooks" / "efficient_reasoning.ipynb").read_text()
