@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 import re
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -244,12 +245,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--verifier_timeout", type=float, default=1.0)
     p.add_argument("--choice_prompt_template", default=CHOICE_PROMPT, help="prompt of the multiple-choice benchmarks")
+    p.add_argument(
+        "--all_checkpoints",
+        action="store_true",
+        help="--model is a training output_dir: evaluate each checkpoint-N into OUTPUT_DIR/checkpoint-N",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> dict:
     setup_logging()
     args = build_parser().parse_args(argv)
+    if args.all_checkpoints:
+        return evaluate_checkpoints(args, sys.argv[1:] if argv is None else argv)
     names = [n.strip() for n in args.benchmarks.split(",") if n.strip()]
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
@@ -270,7 +278,7 @@ def main(argv: list[str] | None = None) -> dict:
     if any(BENCHMARKS[n].kind == "choice" for n in names):
         run_config["choice_prompt_template"] = args.choice_prompt_template
     check_run_config(out_dir / "run.json", {**run_config, "k": ks, "benchmarks": names}, merged="benchmarks")
-    generator = generator_from_args(args)
+    generator = LazyGenerator(lambda: generator_from_args(args))  # not loaded when every sample is already done
     cutoffs = tuple(int(c) for c in args.cutoffs.split(",") if c.strip())
     verifier = Verifier(timeout=args.verifier_timeout)
     results = {}
@@ -286,6 +294,51 @@ def main(argv: list[str] | None = None) -> dict:
     finally:
         verifier.close()
     return results
+
+
+class LazyGenerator:
+    """Builds the generator on first use, so a finished evaluation (a rerun, a done checkpoint) loads no model."""
+
+    def __init__(self, build):
+        self._build, self._generator = build, None
+
+    def __getattr__(self, name: str):
+        if self._generator is None:
+            self._generator = self._build()
+        return getattr(self._generator, name)
+
+
+def list_checkpoints(run_dir: str | Path) -> list[Path]:
+    """The `checkpoint-N` folders of a training output_dir, by step."""
+    folders = [p for p in Path(run_dir).glob("checkpoint-*") if p.is_dir() and p.name.split("-", 1)[1].isdigit()]
+    if not folders:
+        raise ValueError(f"{run_dir}: no checkpoint-N folders; --all_checkpoints takes a training output_dir")
+    return sorted(folders, key=lambda p: int(p.name.split("-", 1)[1]))
+
+
+def evaluate_checkpoints(args: argparse.Namespace, argv: list[str]) -> dict[str, dict]:
+    """Evaluate every checkpoint of the run `args.model`, each like a model of its own in `OUTPUT_DIR/checkpoint-N`
+    (resumable per checkpoint; a finished one is skipped without loading it). `plot --checkpoints` draws them."""
+    base = [a for a in argv if a != "--all_checkpoints"]
+    results = {}
+    for checkpoint in list_checkpoints(args.model):
+        logger.info("evaluating %s", checkpoint)
+        results[checkpoint.name] = main([*base, "--model", str(checkpoint),
+                                         "--output_dir", str(Path(args.output_dir) / checkpoint.name)])  # fmt: skip
+        free_accelerator_memory()
+    return results
+
+
+def free_accelerator_memory() -> None:
+    """Release the last model before the next one loads (vLLM keeps its engine and GPU memory until told)."""
+    import gc
+
+    gc.collect()
+    try:
+        from vllm.distributed.parallel_state import cleanup_dist_env_and_memory
+    except ImportError:
+        return
+    cleanup_dist_env_and_memory()
 
 
 if __name__ == "__main__":
