@@ -117,6 +117,8 @@ def plot_dynamics(runs: list[Run], path: Path, smoothing: float = 0.6) -> Path:
                 )
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
+        if title in ("accuracy", "truncated fraction"):
+            ax.set_ylim(-0.03, 1.03)
     for ax in axes[1]:
         ax.set_xlabel("training step")
     axes[0][0].legend(fontsize=8)
@@ -161,6 +163,7 @@ def plot_checkpoints(folders: list[str | Path], output_dir: Path) -> list[Path]:
             steps = [s for s, _ in points]
             acc.plot(steps, [m["pass_rate"] for _, m in points], marker="o", color=f"C{i % 10}", label=label)
             tok.plot(steps, [m["avg_tokens"] for _, m in points], marker="o", color=f"C{i % 10}", label=label)
+        acc.set_ylim(-0.03, 1.03)
         for ax, name in ((acc, "average pass rate"), (tok, "average generated tokens")):
             ax.set_xlabel("training step")
             ax.set_ylabel(name)

@@ -175,9 +175,9 @@ def _load_part(bench: Benchmark, path: str | None, hub_config: str | None, limit
                 except (KeyError, TypeError, ValueError):
                     errors.append(f"{where}: bad options in {bench.choices_column!r}")
                     continue
-                if f"({answer})" not in question:
-                    errors.append(f"{where}: answer {answer!r} is not among the options")
-                    continue
+            if bench.kind == "choice" and f"({answer})" not in str(question):
+                errors.append(f"{where}: answer {answer!r} is not among the options")
+                continue
             problems.append(
                 {
                     "problem_id": str(row[bench.id_column]) if bench.id_column else str(index),
@@ -259,6 +259,10 @@ def main(argv: list[str] | None = None) -> dict:
     if args.all_checkpoints:
         return evaluate_checkpoints(args, sys.argv[1:] if argv is None else argv)
     names = [n.strip() for n in args.benchmarks.split(",") if n.strip()]
+    for item in args.data_file:  # a file under a new name: a math benchmark with `problem` and `answer` columns
+        name = item.partition("=")[0]
+        if name in names and name not in BENCHMARKS:
+            BENCHMARKS[name] = Benchmark(name, "", None, "", "", "problem", "answer", k=1)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         raise ValueError(f"unknown benchmark(s) {unknown}; choose from {sorted(BENCHMARKS)}")

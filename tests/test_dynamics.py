@@ -98,27 +98,28 @@ def test_bad_run_folders(tmp_path):
 
 
 def test_all_checkpoints(tiny_run, tmp_path, monkeypatch):
+    """Every checkpoint on a problem file of one's own (`--data_file NAME=PATH`: `problem` and `answer` columns)."""
     data = tmp_path / "problems.jsonl"
     rows = [
         {"problem": f"What is {i} + {i}?", "answer": str(2 * i), "level": 1, "unique_id": f"p{i}"} for i in range(3)
     ]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "sweep"
-    args = ["--model", str(tiny_run), "--all_checkpoints", "--backend", "transformers", "--benchmarks", "math500",
-            "--data_file", f"math500={data}", "--k", "2", "--max_tokens", "8", "--cutoffs", "4",
+    args = ["--model", str(tiny_run), "--all_checkpoints", "--backend", "transformers", "--benchmarks", "toy",
+            "--data_file", f"toy={data}", "--k", "2", "--max_tokens", "8", "--cutoffs", "4",
             "--output_dir", str(out)]  # fmt: skip
     results = evaluate.main(args)
     assert list(results) == ["checkpoint-1", "checkpoint-2"]
     for name in results:
         assert json.loads((out / name / "run.json").read_text())["model"] == str(tiny_run / name)
-        samples = (out / name / "math500" / "samples.jsonl").read_text().splitlines()
+        samples = (out / name / "toy" / "samples.jsonl").read_text().splitlines()
         assert len(samples) == 6
     # resumable: a finished sweep reruns without loading any model
     monkeypatch.setattr(evaluate, "generator_from_args", lambda a: pytest.fail("a finished checkpoint was reloaded"))
     assert evaluate.main(args) == results
     label, found = dynamics.checkpoint_results(out)
-    assert label == "α=0.2, rloo" and [step for step, _ in found["math500"]] == [1, 2]
+    assert label == "α=0.2, rloo" and [step for step, _ in found["toy"]] == [1, 2]
     written = plot.main(["--checkpoints", str(out), "--output_dir", str(tmp_path / "plots")])
-    assert written == [tmp_path / "plots" / "checkpoints_math500.png"] and written[0].read_bytes()[:8] == PNG
+    assert written == [tmp_path / "plots" / "checkpoints_toy.png"] and written[0].read_bytes()[:8] == PNG
     with pytest.raises(ValueError, match="no checkpoint-N folders"):
         evaluate.main([*args[:1], str(tmp_path), *args[2:]])

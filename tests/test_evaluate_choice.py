@@ -119,6 +119,10 @@ def test_bad_choice_rows_are_reported(tmp_path):
     (tmp_path / "bbh_logical_deduction_three_objects.json").write_text(json.dumps([{"input": "x", "target": "(A)"}]))
     with pytest.raises(ValueError, match="three_objects.json: expected a JSON object with a 'examples' list"):
         load_problems(BENCHMARKS["logical_deduction"], str(tmp_path))
+    bbh = tmp_path / "bbh_logical_deduction_three_objects.json"
+    bbh.write_text(json.dumps({"examples": [{"input": "x\nOptions:\n(A) a\n(B) b", "target": "(C)"}]}))
+    with pytest.raises(ValueError, match=f"{bbh}:1: answer 'C' is not among the options"):
+        load_problems(BENCHMARKS["logical_deduction"], str(tmp_path))
 
 
 # --- the harness -----------------------------------------------------------------------------------------------
