@@ -96,6 +96,11 @@ CHOICE_PROMPT = (
 )
 
 
+def local_files() -> list[str]:
+    """The file names `--data_dir` is searched for, per benchmark (a benchmark of parts has one per part)."""
+    return [f for b in BENCHMARKS.values() for f in ([p[1] for p in b.parts] if b.parts else [b.local_file])]
+
+
 def format_choices(question: str, choices) -> str:
     """The question with its options as lettered lines, as BIG-Bench Hard writes them ("Options:\\n(A) ...").
 
@@ -235,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output_dir", required=True)
     p.add_argument("--benchmarks", default="gsm8k,math500,aime24", help=f"comma-separated of {sorted(BENCHMARKS)}")
     p.add_argument("--k", default=None, help="samples per problem: '2' for all, or 'math500=3,aime24=10'")
-    p.add_argument("--data_dir", default=None, help=f"local files {[b.local_file for b in BENCHMARKS.values()]}")
+    p.add_argument("--data_dir", default=None, help=f"local files {local_files()}")
     p.add_argument("--data_file", action="append", default=[], metavar="NAME=PATH", help="one benchmark's local file")
     p.add_argument("--limit", type=int, default=None, help="first N problems per benchmark")
     p.add_argument(
