@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from dataclasses import dataclass
+import re
+import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .data import load_any, require_columns
@@ -48,11 +50,19 @@ class Benchmark:
     id_column: str | None = None
     level_column: str | None = None
     answer_marker: str | None = None  # the gold answer is the text after it (GSM8K: "#### 18")
+    kind: str = "math"  # "choice": the gold is an option letter, checked with the verifier's multiple-choice mode
+    choices_column: str | None = None  # options shown after the question as "(A) text" lines
+    parts: tuple[tuple[str, str, int], ...] = ()  # (Hub config, local file, level) of sets evaluated as one
+    json_field: str | None = None  # local .json files hold their rows in this key (BBH: "examples")
+    local_columns: tuple[tuple[str, str], ...] = ()  # (column, dotted path) where the local file nests a column
 
     def gold(self, raw) -> str | None:
         if raw is None:
             return None
         raw = str(raw)
+        if self.kind == "choice":  # "B" or "(B)"
+            letter = raw.strip().strip("()").strip()
+            return letter if re.fullmatch(r"[A-J]", letter) else None
         if self.answer_marker is None:
             return raw
         if self.answer_marker not in raw:
@@ -71,15 +81,90 @@ BENCHMARKS = {
         ),
         Benchmark("aime24", "HuggingFaceH4/aime_2024", None, "train", "aime24.jsonl", "problem", "answer", k=10,
                   id_column="id"),
+        # Out of domain (the paper's Section 5): multiple choice, the answer is an option letter.
+        Benchmark("commonsenseqa", "tau/commonsense_qa", None, "validation", "commonsenseqa_dev_rand_split.jsonl",
+                  "question", "answerKey", k=1, id_column="id", kind="choice", choices_column="choices",
+                  local_columns=(("question", "question.stem"), ("choices", "question.choices"))),
+        Benchmark("logical_deduction", "lukaemon/bbh", None, "test", "", "input", "target", k=2, kind="choice",
+                  json_field="examples",
+                  parts=tuple((f"logical_deduction_{n}_objects", f"bbh_logical_deduction_{n}_objects.json", size)
+                              for n, size in (("three", 3), ("five", 5), ("seven", 7)))),
     )
 }  # fmt: skip
+CHOICE_PROMPT = (
+    "Please reason step by step, and put the letter of your final answer within \\boxed{}. Question: {question}"
+)
+
+
+def local_files() -> list[str]:
+    """The file names `--data_dir` is searched for, per benchmark (a benchmark of parts has one per part)."""
+    return [f for b in BENCHMARKS.values() for f in ([p[1] for p in b.parts] if b.parts else [b.local_file])]
+
+
+def format_choices(question: str, choices) -> str:
+    """The question with its options as lettered lines, as BIG-Bench Hard writes them ("Options:\\n(A) ...").
+
+    `choices` is `{"label": [...], "text": [...]}` (Hub) or a list of `{"label", "text"}` (the CommonsenseQA file)."""
+    if isinstance(choices, dict):
+        pairs = list(zip(choices["label"], choices["text"]))
+    else:
+        pairs = [(c["label"], c["text"]) for c in choices]
+    if not pairs:
+        raise ValueError("no options")
+    return question.rstrip() + "\nOptions:\n" + "\n".join(f"({label}) {text}" for label, text in pairs)
+
+
+def _dig(row: dict, path: str):
+    value = row
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _load_rows(bench: Benchmark, path: str | None, hub_config: str | None):
+    """One set's rows as a `Dataset`, with local nested columns lifted to the Hub's flat names."""
+    from datasets import Dataset
+
+    if path is None:
+        return load_any(bench.hub_id, hub_config, bench.split)
+    if bench.json_field and path.endswith(".json"):
+        if not Path(path).exists():
+            raise FileNotFoundError(f"dataset file not found: {path}")
+        data = json.loads(Path(path).read_text())
+        if not isinstance(data, dict) or not isinstance(data.get(bench.json_field), list):
+            raise ValueError(f"{path}: expected a JSON object with a {bench.json_field!r} list of rows")
+        dataset = Dataset.from_list(data[bench.json_field])
+    else:
+        dataset = load_any(path, split="train")
+    if bench.local_columns:
+        nested = {column: dotted for column, dotted in bench.local_columns if column not in dataset.column_names
+                  or isinstance(dataset[0][column], dict)}  # fmt: skip
+        if nested:
+            require_columns(dataset, sorted({d.split(".")[0] for d in nested.values()}), f"{path} ({bench.name})")
+            dataset = Dataset.from_list([{**row, **{c: _dig(row, d) for c, d in nested.items()}} for row in dataset])
+    return dataset
 
 
 def load_problems(bench: Benchmark, path: str | None = None, limit: int | None = None) -> list[dict]:
-    """`problem_id`, `question`, `answer` (and `level`) per problem; bad rows fail with their line numbers."""
-    source = path or bench.hub_id
-    dataset = load_any(path, split="train") if path else load_any(bench.hub_id, bench.hub_config, bench.split)
-    require_columns(dataset, [bench.question_column, bench.answer_column], f"{source} ({bench.name})")
+    """`problem_id`, `question`, `answer` (and `level`) per problem; bad rows fail with their line numbers.
+
+    A benchmark of several `parts` (Logical Deduction's three sizes) reads each part's Hub config, or its file in the
+    folder `path`, with the part's level; `limit` then applies per part."""
+    if bench.parts:
+        folder = Path(path) if path else None
+        problems = []
+        for config, local_file, level in bench.parts:
+            part = _load_part(bench, str(folder / local_file) if folder else None, config, limit)
+            problems += [{**p, "problem_id": f"{config}-{p['problem_id']}", "level": level} for p in part]
+        return problems
+    return _load_part(bench, path, bench.hub_config, limit)
+
+
+def _load_part(bench: Benchmark, path: str | None, hub_config: str | None, limit: int | None) -> list[dict]:
+    source = path or bench.hub_id + (f" ({hub_config})" if hub_config else "")
+    dataset = _load_rows(bench, path, hub_config)
+    columns = [bench.question_column, bench.answer_column] + ([bench.choices_column] if bench.choices_column else [])
+    require_columns(dataset, columns, f"{source} ({bench.name})")
     problems, errors = [], []
     for index, row in enumerate(dataset):
         where = f"{source}:{index + 1}" if path else f"{source} row {index}"
@@ -89,6 +174,15 @@ def load_problems(bench: Benchmark, path: str | None = None, limit: int | None =
         elif answer is None or not answer.strip():
             errors.append(f"{where}: missing answer in {bench.answer_column!r}")
         else:
+            if bench.choices_column:
+                try:
+                    question = format_choices(str(question), row[bench.choices_column])
+                except (KeyError, TypeError, ValueError):
+                    errors.append(f"{where}: bad options in {bench.choices_column!r}")
+                    continue
+            if bench.kind == "choice" and f"({answer})" not in str(question):
+                errors.append(f"{where}: answer {answer!r} is not among the options")
+                continue
             problems.append(
                 {
                     "problem_id": str(row[bench.id_column]) if bench.id_column else str(index),
@@ -115,12 +209,12 @@ def evaluate_benchmark(
     cutoffs: tuple[int, ...] = PAPER_CUTOFFS,
 ) -> dict:
     log = JsonlLog(out_dir / bench.name / "samples.jsonl")
-    sample_and_score(problems, generator, verifier, log, k, settings, desc=bench.name)
+    sample_and_score(problems, generator, verifier, log, k, settings, desc=bench.name, kind=bench.kind)
     ids = {p["problem_id"] for p in problems}
     samples = [r for r in log.rows if r["problem_id"] in ids and r["sample_index"] < k]
     metrics = summarize(samples, seed=settings.seed)
     metrics["cutoffs"] = cutoff_curve(samples, settings.max_tokens, cutoffs)
-    if bench.level_column:
+    if bench.level_column or bench.parts:
         metrics["by_level"] = by_level(samples)
     (out_dir / bench.name / "metrics.json").write_text(json.dumps(metrics, indent=2))
     return metrics
@@ -146,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output_dir", required=True)
     p.add_argument("--benchmarks", default="gsm8k,math500,aime24", help=f"comma-separated of {sorted(BENCHMARKS)}")
     p.add_argument("--k", default=None, help="samples per problem: '2' for all, or 'math500=3,aime24=10'")
-    p.add_argument("--data_dir", default=None, help=f"local files {[b.local_file for b in BENCHMARKS.values()]}")
+    p.add_argument("--data_dir", default=None, help=f"local files {local_files()}")
     p.add_argument("--data_file", action="append", default=[], metavar="NAME=PATH", help="one benchmark's local file")
     p.add_argument("--limit", type=int, default=None, help="first N problems per benchmark")
     p.add_argument(
@@ -155,13 +249,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="token limits of the generation-cutoff baseline, derived from these samples (those <= max_tokens)",
     )
     p.add_argument("--verifier_timeout", type=float, default=1.0)
+    p.add_argument("--choice_prompt_template", default=CHOICE_PROMPT, help="prompt of the multiple-choice benchmarks")
+    p.add_argument(
+        "--all_checkpoints",
+        action="store_true",
+        help="--model is a training output_dir: evaluate each checkpoint-N into OUTPUT_DIR/checkpoint-N",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> dict:
     setup_logging()
     args = build_parser().parse_args(argv)
+    if args.all_checkpoints:
+        return evaluate_checkpoints(args, sys.argv[1:] if argv is None else argv)
     names = [n.strip() for n in args.benchmarks.split(",") if n.strip()]
+    for item in args.data_file:  # a file under a new name: a math benchmark with `problem` and `answer` columns
+        name = item.partition("=")[0]
+        if name in names and name not in BENCHMARKS:
+            BENCHMARKS[name] = Benchmark(name, "", None, "", "", "problem", "answer", k=1)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         raise ValueError(f"unknown benchmark(s) {unknown}; choose from {sorted(BENCHMARKS)}")
@@ -177,21 +283,71 @@ def main(argv: list[str] | None = None) -> dict:
 
     out_dir = Path(args.output_dir)
     run_config, settings = sampling_from_args(args)
+    choice_settings = replace(settings, template=args.choice_prompt_template)
+    if any(BENCHMARKS[n].kind == "choice" for n in names):
+        run_config["choice_prompt_template"] = args.choice_prompt_template
     check_run_config(out_dir / "run.json", {**run_config, "k": ks, "benchmarks": names}, merged="benchmarks")
-    generator = generator_from_args(args)
+    generator = LazyGenerator(lambda: generator_from_args(args))  # not loaded when every sample is already done
     cutoffs = tuple(int(c) for c in args.cutoffs.split(",") if c.strip())
     verifier = Verifier(timeout=args.verifier_timeout)
     results = {}
     try:
         for name in names:
+            bench = BENCHMARKS[name]
             results[name] = evaluate_benchmark(
-                BENCHMARKS[name], problems[name], generator, verifier, out_dir, ks[name], settings, cutoffs
-            )
+                bench, problems[name], generator, verifier, out_dir, ks[name],
+                choice_settings if bench.kind == "choice" else settings, cutoffs,
+            )  # fmt: skip
             m = results[name]
             print(f"{name}: pass rate {m['pass_rate']:.3f}, avg tokens {m['avg_tokens']:.1f} (k={m['k']})")
     finally:
         verifier.close()
     return results
+
+
+class LazyGenerator:
+    """Builds the generator on first use, so a finished evaluation (a rerun, a done checkpoint) loads no model."""
+
+    def __init__(self, build):
+        self._build, self._generator = build, None
+
+    def __getattr__(self, name: str):
+        if self._generator is None:
+            self._generator = self._build()
+        return getattr(self._generator, name)
+
+
+def list_checkpoints(run_dir: str | Path) -> list[Path]:
+    """The `checkpoint-N` folders of a training output_dir, by step."""
+    folders = [p for p in Path(run_dir).glob("checkpoint-*") if p.is_dir() and p.name.split("-", 1)[1].isdigit()]
+    if not folders:
+        raise ValueError(f"{run_dir}: no checkpoint-N folders; --all_checkpoints takes a training output_dir")
+    return sorted(folders, key=lambda p: int(p.name.split("-", 1)[1]))
+
+
+def evaluate_checkpoints(args: argparse.Namespace, argv: list[str]) -> dict[str, dict]:
+    """Evaluate every checkpoint of the run `args.model`, each like a model of its own in `OUTPUT_DIR/checkpoint-N`
+    (resumable per checkpoint; a finished one is skipped without loading it). `plot --checkpoints` draws them."""
+    base = [a for a in argv if a != "--all_checkpoints"]
+    results = {}
+    for checkpoint in list_checkpoints(args.model):
+        logger.info("evaluating %s", checkpoint)
+        results[checkpoint.name] = main([*base, "--model", str(checkpoint),
+                                         "--output_dir", str(Path(args.output_dir) / checkpoint.name)])  # fmt: skip
+        free_accelerator_memory()
+    return results
+
+
+def free_accelerator_memory() -> None:
+    """Release the last model before the next one loads (vLLM keeps its engine and GPU memory until told)."""
+    import gc
+
+    gc.collect()
+    try:
+        from vllm.distributed.parallel_state import cleanup_dist_env_and_memory
+    except ImportError:
+        return
+    cleanup_dist_env_and_memory()
 
 
 if __name__ == "__main__":

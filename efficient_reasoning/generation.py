@@ -247,12 +247,17 @@ def sample_and_score(
     k: int,
     settings: SamplingSettings,
     desc: str = "sampling",
+    kind: str = "math",
 ) -> None:
     """Generate the samples `0..k-1` of every problem (`problem_id`, `question`, `answer`, optional `level`) that
-    `log` does not hold yet, score them with `verifier`, and append them to `log` chunk by chunk."""
+    `log` does not hold yet, score them with `verifier`, and append them to `log` chunk by chunk. `kind="choice"`:
+    the answers are option letters (the verifier's multiple-choice mode)."""
     from tqdm import tqdm
 
-    from .verifier import last_boxed
+    from .verifier import extract_answer, last_boxed
+
+    extract = last_boxed if kind == "math" else lambda text: extract_answer(text, "boxed", kind)
+    by_kind = {} if kind == "math" else {"kind": kind}
 
     done = {(r["problem_id"], r["sample_index"]) for r in log.rows}
     todo = [(p, [i for i in range(k) if (p["problem_id"], i) not in done]) for p in problems]
@@ -277,15 +282,16 @@ def sample_and_score(
                         "completion": g.text,
                         "num_tokens": g.num_tokens,
                         "finished": g.finished,
-                        "extracted_answer": last_boxed(g.text) if g.finished else None,
+                        "extracted_answer": extract(g.text) if g.finished else None,
                         "gold": problem["answer"],
                     }
                     for (problem, indices), gens in zip(part, generations)
                     for index, g in zip(indices, gens)
                 ]
                 scores = verifier(
-                    [r["completion"] for r in rows], [r["gold"] for r in rows], [r["finished"] for r in rows]
-                )
+                    [r["completion"] for r in rows], [r["gold"] for r in rows], [r["finished"] for r in rows],
+                    **by_kind,
+                )  # fmt: skip
                 for row, score in zip(rows, scores):
                     row["correct"] = score == 1.0
                 log.append(rows)

@@ -140,10 +140,18 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser.add_argument("--baseline", default=None, help="the results folder whose cutoffs draw the cutoff curve")
     parser.add_argument("--paper", default=None, help="overlay the paper's numbers for this model")
     parser.add_argument("--output_dir", required=True)
+    parser.add_argument("--runs", nargs="*", default=[], help="training output_dirs: dynamics.png of their logs")
+    parser.add_argument(
+        "--checkpoints", nargs="*", default=[], help="`evaluate --all_checkpoints` folders: checkpoints_BENCHMARK.png"
+    )
+    parser.add_argument("--smoothing", type=float, default=0.6, help="EMA weight of the training-dynamics lines")
     args = parser.parse_args(argv)
 
+    if not args.results and not args.paper and not args.runs and not args.checkpoints:
+        parser.error("give --results folders, --paper MODEL, --runs, --checkpoints, or several")
+    training = plot_training(args) if args.runs or args.checkpoints else []
     if not args.results and not args.paper:
-        parser.error("give --results folders, --paper MODEL, or both")
+        return training
     labels = args.labels or [Path(r).name for r in args.results]
     if len(labels) != len(args.results):
         parser.error(f"{len(labels)} labels for {len(args.results)} results folders")
@@ -164,6 +172,22 @@ def main(argv: list[str] | None = None) -> list[Path]:
     table = out / "table.md"
     table.write_text(markdown_table(points))
     written.append(table)
+    for path in written:
+        print(f"wrote {path}")
+    return training + written
+
+
+def plot_training(args: argparse.Namespace) -> list[Path]:
+    """The training-dynamics figure of `--runs` and the checkpoint curves of `--checkpoints`."""
+    from .dynamics import load_run, plot_checkpoints, plot_dynamics
+
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if args.runs:
+        written.append(plot_dynamics([load_run(r) for r in args.runs], out / "dynamics.png", args.smoothing))
+    if args.checkpoints:
+        written += plot_checkpoints(args.checkpoints, out)
     for path in written:
         print(f"wrote {path}")
     return written

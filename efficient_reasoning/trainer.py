@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import torch
 from accelerate.utils import gather
+from transformers import TrainerCallback
 from trl import GRPOTrainer
 
 from .configs import EfficientReasoningConfig
+from .dynamics import METHOD_FILE
 from .objective import ADVANTAGE_ESTIMATORS, correctness_mask, length_penalized_reward
 from .rewards import CorrectnessReward
 from .utils import MethodModelCardMixin
@@ -42,6 +47,7 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
         super().__init__(model, reward_funcs=[self.correctness], args=args, **kwargs)
         self.correctness.eos_token_ids = list(self.eos_token_ids)
         self.last_group_scores: dict[str, torch.Tensor] = {}
+        self.add_callback(MethodSettingsCallback())
 
     model_card_title = "Length-penalized RL"
 
@@ -102,3 +108,20 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
             logged.pop()
         logged.extend(advantages.tolist())
         return output
+
+
+class MethodSettingsCallback(TrainerCallback):
+    """Writes the method's settings to `OUTPUT_DIR/efficient_reasoning.json` when training starts, so tools that
+    read a run's logged history (`efficient_reasoning.plot --runs`) can label it before the model card exists."""
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:
+            settings = {
+                "length_penalty_alpha": args.length_penalty_alpha,
+                "advantage_estimator": args.advantage_estimator,
+                "beta": args.beta,
+                "num_generations": args.num_generations,
+                "max_completion_length": args.max_completion_length,
+            }
+            Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+            (Path(args.output_dir) / METHOD_FILE).write_text(json.dumps(settings, indent=2))

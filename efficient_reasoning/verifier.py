@@ -11,6 +11,7 @@ import logging
 import math
 import multiprocessing
 import os
+import re
 from collections.abc import Sequence
 
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
@@ -105,16 +106,22 @@ class Verifier:
         return self._pool
 
     def __call__(
-        self, completions: Sequence[str], golds: Sequence[str], finished: Sequence[bool] | None = None
+        self,
+        completions: Sequence[str],
+        golds: Sequence[str],
+        finished: Sequence[bool] | None = None,
+        kind: str = "math",
     ) -> list[float]:
         """1.0 / 0.0 / NaN per completion. An unfinished completion (no EOS before the token limit) is 0.0 whatever
-        it contains."""
+        it contains. `kind="choice"`: golds are option letters, checked with `check_choice`."""
         if len(completions) != len(golds) or (finished is not None and len(finished) != len(completions)):
             raise ValueError(
                 f"got {len(completions)} completions, {len(golds)} gold answers and "
                 f"{'no' if finished is None else len(finished)} finished flags; they must match one to one"
             )
         finished = [True] * len(completions) if finished is None else finished
+        if kind != "math":
+            return _check_kind(kind, completions, golds, finished)
         answers = [last_boxed(c) if done else None for c, done in zip(completions, finished)]
         if self.num_workers == 0:
             return [_check_inline(a, g) if done else 0.0 for a, g, done in zip(answers, golds, finished)]
@@ -150,3 +157,52 @@ def _result(future) -> float:
         return future.result()
     except Exception:  # a timeout (the worker was killed) or a crash: unscorable
         return math.nan
+
+
+# --- Multiple-choice mode -------------------------------------------------------------------------------------
+# Golds are option letters ("A".."J"). The completion's letter is taken from the last `\boxed{...}` (`\boxed{B}`,
+# `\boxed{(B)}`, `\boxed{\text{B}}`, `\boxed{B) text}`), else a stated answer ("The answer is B", "answer: (B)"),
+# else the last standalone `(B)` / `B)`. Plain string matching: no math parsing, no time bound needed.
+
+KINDS = ("math", "choice")
+_LETTERS = "A-J"
+_BOXED_CHOICE = re.compile(
+    rf"^\s*(?:\\(?:text|textbf|mathrm|mathbf)\s*\{{\s*)?\(?\s*([{_LETTERS}])\s*(?:\)|\}}|$|[.:\s])"
+)
+_STATED_CHOICE = re.compile(rf"(?i:answer)\s*(?:is|:)?\s*:?\s*\(?([{_LETTERS}])\b\)?")
+_STANDALONE_CHOICE = re.compile(rf"(?<![A-Za-z0-9])\(?([{_LETTERS}])\)")
+
+
+def extract_choice(text: str) -> str | None:
+    """The option letter a completion gives, or None (see the block comment above for the order)."""
+    boxed = last_boxed(text)
+    if boxed is not None:
+        match = _BOXED_CHOICE.match(boxed)
+        return match.group(1) if match else None
+    for pattern in (_STATED_CHOICE, _STANDALONE_CHOICE):
+        matches = pattern.findall(text)
+        if matches:
+            return matches[-1]
+    return None
+
+
+def extract_answer(text: str, extraction: str = "boxed", kind: str = "math") -> str | None:
+    """The final answer of a completion: the last `\\boxed{}` content (math) or the option letter (choice)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown answer kind {kind!r}; choose from {KINDS}")
+    if kind == "choice":
+        return extract_choice(text)
+    if extraction != "boxed":
+        raise ValueError(f"unknown answer extraction {extraction!r}; this version supports 'boxed'")
+    return last_boxed(text)
+
+
+def check_choice(completion: str, gold: str) -> float:
+    """1.0 when the completion's option letter equals the gold letter, else 0.0."""
+    return 1.0 if extract_choice(completion) == str(gold).strip().strip("()").upper() else 0.0
+
+
+def _check_kind(kind: str, completions, golds, finished) -> list[float]:
+    if kind != "choice":
+        raise ValueError(f"unknown answer kind {kind!r}; choose from {KINDS}")
+    return [check_choice(c, g) if done else 0.0 for c, g, done in zip(completions, golds, finished)]

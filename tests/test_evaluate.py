@@ -23,7 +23,7 @@ def verifier():
     v.close()
 
 
-@pytest.mark.parametrize("name", sorted(BENCHMARKS))
+@pytest.mark.parametrize("name", ["aime24", "gsm8k", "math500"])
 def test_shared_golds_parse_and_verify(shared_data, verifier, name):
     problems = load_problems(BENCHMARKS[name], str(shared_data / "eval" / BENCHMARKS[name].local_file))
     assert len(problems) == {"gsm8k": 1319, "math500": 500, "aime24": 30}[name]

@@ -8,7 +8,8 @@ Stages, each skipped when its output exists (so an interrupted demo resumes): th
 built from scratch, SFT on verbose traces (`efficient_reasoning.sft`, `recipes/demo/sft.yaml`), GRPO with the
 length penalty for every alpha and the std-scaled `grpo` ablation (`efficient_reasoning.grpo`,
 `recipes/demo/grpo.yaml`), evaluation of every model on the held-out split (`efficient_reasoning.evaluate`), and
-a report: `table.md`, `accuracy_vs_tokens.png` and `summary.json` with the demo's own checks.
+a report: `table.md`, `accuracy_vs_tokens.png`, `training_dynamics.png` (the RL runs' logged accuracy, tokens,
+truncation and reward per step) and `summary.json` with the demo's own checks.
 """
 
 from __future__ import annotations
@@ -162,6 +163,14 @@ def report(out: Path, results: dict[str, dict], s: DemoSettings) -> list[tuple[s
     return checks
 
 
+def training_dynamics(out: Path, models: dict[str, Path]) -> Path:
+    """The RL runs' logged accuracy, tokens, truncation and reward against the step (`training_dynamics.png`)."""
+    from ..dynamics import load_run, plot_dynamics
+
+    runs = [load_run(path) for label, path in models.items() if label.startswith("RL ")]
+    return plot_dynamics(runs, out / "training_dynamics.png")
+
+
 def run(out: Path, s: DemoSettings) -> list[tuple[str, bool]]:
     out.mkdir(parents=True, exist_ok=True)
     logger.info("demo settings: %s", s)
@@ -174,7 +183,9 @@ def run(out: Path, s: DemoSettings) -> list[tuple[str, bool]]:
         models[f"RL alpha={s.ablation_alpha:g}, grpo advantage"] = run_rl(out, s, s.ablation_alpha, "grpo")
     results = {label: evaluate_model(out, s, label.replace(" ", "_").replace(",", ""), path)
                for label, path in models.items()}  # fmt: skip
-    return report(out, results, s)
+    checks = report(out, results, s)
+    print(f"training dynamics of the RL runs: {training_dynamics(out, models)}")
+    return checks
 
 
 def main(argv: list[str] | None = None) -> int:
