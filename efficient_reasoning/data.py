@@ -17,6 +17,7 @@ from pathlib import Path
 
 from datasets import Dataset, DatasetDict, load_dataset, load_from_disk
 
+from .generation import HelpFormatter
 from .verifier import last_boxed, normalize_answer
 
 PAPER_PROMPT = "Please reason step by step, and put your final answer within \\boxed{}. Question: {question}"
@@ -152,7 +153,7 @@ def prepare_training_set(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--dataset_name", default="AI-MO/NuminaMath-CoT", help="Hub id or local file/folder")
     parser.add_argument("--split", default="train")
     parser.add_argument("--sources", default=",".join(NUMINA_SOURCES), help="comma-separated; 'all' keeps every one")

@@ -22,10 +22,14 @@ from datasets import Dataset, Features, Value
 
 from .evaluate import Benchmark, load_problems
 from .generation import (
+    HelpFormatter,
     JsonlLog,
     add_sampling_args,
     check_run_config,
     generator_from_args,
+    record_run_config,
+    render_prompts,
+    run_command,
     sample_and_score,
     sampling_from_args,
 )
@@ -89,7 +93,7 @@ def _dataset(rows: list[dict], features: Features) -> Dataset:
 
 def main(argv: list[str] | None = None) -> dict:
     setup_logging()
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     add_sampling_args(p)
     p.add_argument("--dataset_name", required=True, help="training prompts: Hub id or local file/folder")
     p.add_argument("--split", default="train")
@@ -110,6 +114,8 @@ def main(argv: list[str] | None = None) -> dict:
     data_config = {k: getattr(args, k) for k in ("dataset_name", "split", "question_column", "answer_column")}
     check_run_config(out / "run.json", {**run_config, **data_config})
     generator = generator_from_args(args)
+    render_prompts(generator.tokenizer, [problems[0]["question"]], settings.template, settings.use_chat_template)
+    record_run_config(out / "run.json", {**run_config, **data_config})  # only once the run really starts
     log = JsonlLog(out / "samples.jsonl")
     verifier = Verifier()
     try:
@@ -134,4 +140,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -36,6 +36,18 @@ def last_checkpoint(training_args) -> str | None:
     return None
 
 
+def check_model_path(name: str, option: str = "model_name_or_path") -> None:
+    """Fail with one line when `name` is written as a local path (absolute, relative with `./`, `../` or `~`, or
+    with more than one `/`, which no Hub id has) and no such folder exists; the Hub client would only say that
+    the repo id is malformed."""
+    path = Path(name).expanduser()
+    looks_local = name.startswith(("/", "./", "../", "~", ".\\")) or name.count("/") > 1 or "\\" in name
+    if looks_local and not path.exists():
+        raise FileNotFoundError(f"{option}: local model folder {name!r} does not exist")
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"{option}: {name!r} is a file; give the model's folder")
+
+
 def load_tokenizer(model_args, training_args):
     tokenizer = AutoTokenizer.from_pretrained(
         model_args.model_name_or_path,
