@@ -108,6 +108,10 @@ def main(argv: list[str] | None = None) -> dict:
     # The evaluation's loader: same checks, bad rows reported by number; `load_any` takes Hub ids and local paths.
     source = Benchmark("prompts", args.dataset_name, None, args.split, "", args.question_column, args.answer_column, 1)
     problems = load_problems(source, limit=args.limit)
+    if args.push_to_hub:  # fail now, not after hours of sampling
+        from .utils import check_hub_access
+
+        check_hub_access(what="--push_to_hub")
     out = Path(args.output_dir)
     run_config, settings = sampling_from_args(args)
     # Samples are keyed by row number: a rerun must read the same prompts with the same settings.

@@ -150,3 +150,12 @@ def _result(future) -> float:
         return future.result()
     except Exception:  # a timeout (the worker was killed) or a crash: unscorable
         return math.nan
+
+
+def is_scorable_gold(gold: str) -> bool:
+    """Whether math-verify can parse `gold`: a row whose gold answer it cannot parse ("see figure") scores NaN for
+    every completion, so training on it teaches nothing."""
+    try:
+        return bool(_parse_gold(str(gold)))
+    except Exception:
+        return False
