@@ -236,3 +236,13 @@ def test_derive_seed_is_stable_and_distinct():
     assert generation.derive_seed(0, "p1", 0) == generation.derive_seed(0, "p1", 0)
     seeds = {generation.derive_seed(s, p, i) for s in (0, 1) for p in ("p1", "p2") for i in (0, 1)}
     assert len(seeds) == 8 and all(0 <= s < 2**63 for s in seeds)
+
+
+def test_run_json_of_the_earlier_layout_is_read(tmp_path):
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps({"model": "m", "k": {"math500": 3}, "benchmarks": ["math500"]}))
+    generation.check_run_config(path, {"model": "m"}, {"aime24": {"k": 10}})  # a new benchmark joins
+    with pytest.raises(ValueError, match=r"'math500' with \{'k': \(3, 2\)\}"):
+        generation.check_run_config(path, {"model": "m"}, {"math500": {"k": 2}})
+    generation.record_run_config(path, {"model": "m"}, {"aime24": {"k": 10}})
+    assert json.loads(path.read_text()) == {"model": "m", "benchmarks": {"math500": {"k": 3}, "aime24": {"k": 10}}}
