@@ -126,7 +126,9 @@ class VLLMGenerator:
     Seeding: the engine is seeded once with the run's seed and requests carry no seed of their own. vLLM samples
     seeded requests one by one, and one shared request seed would give sample i of every problem the same noise;
     unseeded requests draw independent noise from the engine's generator in one batched call. The same command
-    on the same inputs therefore reproduces its samples, and a resumed run draws only the missing ones.
+    on the same inputs reproduces its samples as far as vLLM's scheduling is deterministic (vLLM's reproducibility
+    notes: `VLLM_ENABLE_V1_MULTIPROCESSING=0`), and a resumed run draws only the missing ones, leaving written
+    samples as they are.
     """
 
     def __init__(
