@@ -35,13 +35,16 @@ def run_baseline(trainer_cls, required_columns: list[str], script_args, training
     from trl import get_peft_config
 
     from .data import load_script_dataset
-    from .utils import load_model, load_tokenizer, setup_logging, train_and_save
+    from .utils import check_hub_access, check_model_path, load_model, load_tokenizer, setup_logging, train_and_save
 
     setup_logging()
     set_seed(training_args.seed)
     # Data first: a bad dataset fails before a model is downloaded.
     dataset = load_script_dataset(script_args, required=required_columns)
     logger.info("%d training rows from %s", len(dataset), script_args.dataset_name)
+    if training_args.push_to_hub:
+        check_hub_access(training_args.hub_token)
+    check_model_path(model_args.model_name_or_path)
     trainer = trainer_cls(
         model=load_model(model_args, training_args),
         args=training_args,
@@ -49,4 +52,9 @@ def run_baseline(trainer_cls, required_columns: list[str], script_args, training
         processing_class=load_tokenizer(model_args, training_args),
         peft_config=get_peft_config(model_args),
     )
+    trainer.card_data = {
+        "base model": model_args.model_name_or_path,
+        "dataset": script_args.dataset_name,
+        "columns": ", ".join(required_columns),
+    }
     train_and_save(trainer, training_args, script_args.dataset_name, recipe)

@@ -87,3 +87,7 @@ class DataArguments(DatasetArguments):
         default="Please reason step by step, and put your final answer within \\boxed{}. Question: {question}",
         metadata={"help": "User message; `{question}` is replaced (the paper's Appendix C prompt)."},
     )
+    keep_unscorable_gold: bool = field(
+        default=False,
+        metadata={"help": "Train also on rows whose gold answer the verifier cannot parse (dropped by default)."},
+    )

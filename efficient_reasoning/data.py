@@ -11,14 +11,18 @@ it to the Hub with `--push_to_hub`).
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import re
 from collections import Counter
 from pathlib import Path
 
 from datasets import Dataset, DatasetDict, load_dataset, load_from_disk
 
+from .generation import HelpFormatter
 from .verifier import last_boxed, normalize_answer
 
+logger = logging.getLogger(__name__)
 PAPER_PROMPT = "Please reason step by step, and put your final answer within \\boxed{}. Question: {question}"
 NUMINA_SOURCES = ("math", "cn_k12", "amc_aime", "aops_forum", "olympiads")
 _LOCAL_SUFFIXES = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
@@ -30,7 +34,9 @@ def load_any(name: str, config: str | None = None, split: str = "train") -> Data
     path = Path(name)
     if path.is_dir():
         if (path / "dataset_dict.json").exists() or (path / "state.json").exists():
-            loaded = load_from_disk(str(path))
+            # In memory: `map` and `shuffle` on a dataset read from disk would write cache files into its folder,
+            # which may be read-only or shared.
+            loaded = load_from_disk(str(path), keep_in_memory=True)
             if isinstance(loaded, DatasetDict):
                 if split not in loaded:
                     raise ValueError(f"{name}: no split {split!r}; it has {sorted(loaded)}")
@@ -44,7 +50,34 @@ def load_any(name: str, config: str | None = None, split: str = "train") -> Data
             return load_dataset(_LOCAL_SUFFIXES[path.suffix], data_files=str(path), split="train")
         except StopIteration:  # what `datasets` raises for a file with no rows
             raise ValueError(f"{name}: the dataset is empty") from None
+        except Exception as e:
+            where = _bad_json_line(path) if path.suffix in (".jsonl", ".json") else None
+            if where is None:
+                raise
+            raise ValueError(where) from e
     return load_dataset(name, config, split=split)
+
+
+def _bad_json_line(path: Path) -> str | None:
+    """`file:line: reason` for the first line of a JSON-lines file that is not a JSON object, else None."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                if number == 1 and path.suffix == ".json":
+                    break  # maybe one JSON document over many lines: check it whole below
+                return f"{path}:{number}: not valid JSON ({e.msg} at column {e.colno})"
+            if not isinstance(row, dict):
+                return f"{path}:{number}: expected a JSON object per line, got {type(row).__name__}"
+    if path.suffix == ".json":
+        try:
+            json.loads(path.read_text(encoding="utf-8", errors="replace"))
+        except json.JSONDecodeError as e:
+            return f"{path}:{e.lineno}: not valid JSON ({e.msg} at column {e.colno})"
+    return None
 
 
 def load_script_dataset(script_args, required: list[str] = ()) -> Dataset:
@@ -136,6 +169,9 @@ def prepare_training_set(
         if answer is None:
             dropped["no gold answer"] += 1
             continue
+        if not str(answer).strip():
+            dropped["empty gold answer"] += 1
+            continue
         if not is_numeric_answer(answer):
             dropped["answer not a number"] += 1
             continue
@@ -144,7 +180,13 @@ def prepare_training_set(
     kept = dataset.select(keep)
     kept = kept.remove_columns([c for c in kept.column_names if c not in ("problem", "source")])
     kept = kept.add_column("answer", answers)
+    if len(kept) == 0:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in dropped.items()) or "no rows"
+        raise ValueError(f"{where}: no row survives the filters ({reasons}); nothing written")
     kept = kept.shuffle(seed=seed)
+    if len(kept) < num_samples:
+        logger.warning("%s: only %d rows survive the filters, fewer than --num_samples %d", where, len(kept),
+                       num_samples)  # fmt: skip
     if len(kept) > num_samples:
         dropped["beyond the sample size"] = len(kept) - num_samples
         kept = kept.select(range(num_samples))
@@ -152,7 +194,7 @@ def prepare_training_set(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--dataset_name", default="AI-MO/NuminaMath-CoT", help="Hub id or local file/folder")
     parser.add_argument("--split", default="train")
     parser.add_argument("--sources", default=",".join(NUMINA_SOURCES), help="comma-separated; 'all' keeps every one")
@@ -161,14 +203,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output_dir", required=True, help="where to write the `save_to_disk` folder")
     parser.add_argument("--push_to_hub", default=None, metavar="REPO_ID", help="also push to this Hub dataset repo")
     args = parser.parse_args(argv)
+    if args.push_to_hub:
+        from .utils import check_hub_access
 
+        check_hub_access(what="--push_to_hub")
     sources = None if args.sources == "all" else tuple(s.strip() for s in args.sources.split(",") if s.strip())
     raw = load_any(args.dataset_name, split=args.split)
     kept, dropped = prepare_training_set(raw, sources, args.num_samples, args.seed, where=args.dataset_name)
     print(f"{args.dataset_name}: {len(raw)} rows read")
     for reason, count in dropped.items():
         print(f"  dropped {count:>7} ({reason})")
-    print(f"  kept    {len(kept):>7} -> {args.output_dir}")
+    short = f" (fewer than --num_samples {args.num_samples})" if len(kept) < args.num_samples else ""
+    print(f"  kept    {len(kept):>7} -> {args.output_dir}{short}")
     kept.save_to_disk(args.output_dir)
     if args.push_to_hub:
         kept.push_to_hub(args.push_to_hub)

@@ -13,7 +13,7 @@ from trl import DPOConfig, ModelConfig, TrlParser
 
 from .baselines import ShortestVsLongestDPOTrainer, run_baseline
 from .configs import DatasetArguments
-from .utils import recipe_path
+from .utils import config_args, recipe_path
 
 
 def main(script_args: DatasetArguments, training_args: DPOConfig, model_args: ModelConfig, recipe: str | None = None):
@@ -23,7 +23,7 @@ def main(script_args: DatasetArguments, training_args: DPOConfig, model_args: Mo
 
 
 def parse(argv: list[str] | None = None):
-    return TrlParser((DatasetArguments, DPOConfig, ModelConfig)).parse_args_and_config(args=argv)
+    return TrlParser((DatasetArguments, DPOConfig, ModelConfig)).parse_args_and_config(args=config_args(argv))
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@
     python -m efficient_reasoning.evaluate --model data/tiny/model --backend transformers \\
         --data_dir ../shared/data/eval --benchmarks math500 --k 2 --limit 4 --max_tokens 64 --output_dir results/tiny
 
-Per benchmark, `OUTPUT_DIR/BENCHMARK/samples.jsonl` gets one row per (problem, sample) as it is generated (a rerun
-generates only what is missing) and `metrics.json` the metrics, with the generation-cutoff baseline derived from
-the same samples. `OUTPUT_DIR/run.json` records the settings; a rerun with other settings is refused.
+Per benchmark, `OUTPUT_DIR/BENCHMARK/samples.jsonl` gets one row per (problem, sample) as each batch is scored (a
+rerun, also after Ctrl-C, generates only what is missing) and `metrics.json` the metrics, with the generation-cutoff
+baseline derived from the same samples. `OUTPUT_DIR/run.json` records the settings; a rerun with other settings is
+refused (a benchmark's own `k` blocks only that benchmark).
 """
 
 from __future__ import annotations
@@ -22,11 +23,15 @@ from pathlib import Path
 
 from .data import load_any, require_columns
 from .generation import (
+    HelpFormatter,
     JsonlLog,
     SamplingSettings,
     add_sampling_args,
     check_run_config,
     generator_from_args,
+    record_run_config,
+    render_prompts,
+    run_command,
     sample_and_score,
     sampling_from_args,
 )
@@ -235,11 +240,16 @@ def parse_k(value: str | None, names: list[str]) -> dict[str, int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     add_sampling_args(p)
     p.add_argument("--output_dir", required=True)
     p.add_argument("--benchmarks", default="gsm8k,math500,aime24", help=f"comma-separated of {sorted(BENCHMARKS)}")
-    p.add_argument("--k", default=None, help="samples per problem: '2' for all, or 'math500=3,aime24=10'")
+    p.add_argument(
+        "--k",
+        default=None,
+        help="samples per problem: '2' for all, or 'math500=3,aime24=10' (unset: each benchmark's own k, e.g. "
+        "gsm8k 1, math500 3, aime24 10)",
+    )
     p.add_argument("--data_dir", default=None, help=f"local files {local_files()}")
     p.add_argument("--data_file", action="append", default=[], metavar="NAME=PATH", help="one benchmark's local file")
     p.add_argument("--limit", type=int, default=None, help="first N problems per benchmark")
@@ -284,10 +294,24 @@ def main(argv: list[str] | None = None) -> dict:
     out_dir = Path(args.output_dir)
     run_config, settings = sampling_from_args(args)
     choice_settings = replace(settings, template=args.choice_prompt_template)
-    if any(BENCHMARKS[n].kind == "choice" for n in names):
-        run_config["choice_prompt_template"] = args.choice_prompt_template
-    check_run_config(out_dir / "run.json", {**run_config, "k": ks, "benchmarks": names}, merged="benchmarks")
-    generator = LazyGenerator(lambda: generator_from_args(args))  # not loaded when every sample is already done
+    # Settings of one benchmark (its k, a multiple-choice prompt) block only that benchmark on a rerun.
+    per_benchmark = {name: {"k": ks[name]} for name in names}
+    for name in names:
+        if BENCHMARKS[name].kind == "choice":
+            per_benchmark[name]["prompt_template"] = args.choice_prompt_template
+    check_run_config(out_dir / "run.json", run_config, per_benchmark)
+
+    def load_generator():
+        # Recorded once the model has loaded and the prompt renders: a run that fails at start leaves the folder
+        # free for the corrected command.
+        generator = generator_from_args(args)
+        render_prompts(
+            generator.tokenizer, [problems[names[0]][0]["question"]], settings.template, settings.use_chat_template
+        )
+        record_run_config(out_dir / "run.json", run_config, per_benchmark)
+        return generator
+
+    generator = LazyGenerator(load_generator)  # not loaded when every sample is already done
     cutoffs = tuple(int(c) for c in args.cutoffs.split(",") if c.strip())
     verifier = Verifier(timeout=args.verifier_timeout)
     results = {}
@@ -351,4 +375,4 @@ def free_accelerator_memory() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

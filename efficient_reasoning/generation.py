@@ -4,9 +4,10 @@ an append-only JSONL log that lets long jobs resume after an interruption."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ class SamplingSettings:
     top_p: float = 1.0
     max_tokens: int = 32768
     seed: int = 0
-    chunk_size: int = 256  # prompts generated between two writes
+    chunk_size: int = 256  # prompts handed to the generator at once; samples are written as each one finishes
 
 
 @dataclass
@@ -29,6 +30,13 @@ class Generation:
     text: str
     num_tokens: int  # generated tokens, the EOS token included
     finished: bool  # ended with EOS; False when it hit the token limit
+
+
+def derive_seed(*parts) -> int:
+    """A 63-bit seed determined by `parts` (the run seed, a problem id, sample indices): distinct parts give
+    unrelated seeds, the same parts the same seed on every machine and Python (no `hash()` randomization)."""
+    digest = hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def render_prompts(tokenizer, questions: Sequence[str], template: str, use_chat_template: bool = True) -> list[str]:
@@ -66,13 +74,28 @@ class TransformersGenerator:
     def generate(
         self, prompts: Sequence[str], n: int, temperature: float, top_p: float, max_tokens: int, seed: int
     ) -> list[list[Generation]]:
+        """`n` samples per prompt, in prompt order."""
+        seeds = [derive_seed(seed, i) for i in range(len(prompts))]
+        results: dict[int, list[Generation]] = {}
+        for positions, generations in self.stream(prompts, n, temperature, top_p, max_tokens, seeds):
+            results.update(zip(positions, generations))
+        return [results[i] for i in range(len(prompts))]
+
+    def stream(
+        self, prompts: Sequence[str], n: int, temperature: float, top_p: float, max_tokens: int, seeds: Sequence[int]
+    ) -> Iterator[tuple[list[int], list[list[Generation]]]]:
+        """(prompt positions, their `n` samples each), one batch of `batch_size` prompts at a time.
+
+        `generate` draws from the global torch RNG, so each batch is seeded from the seeds of its prompts: the same
+        prompts in the same batch give the same samples (reproducible), batches with other prompts get unrelated
+        noise (independent), and a resumed run, whose batches hold only the missing prompts, never redraws the
+        samples already written."""
         import torch
 
-        results: list[list[Generation]] = []
         for start in range(0, len(prompts), self.batch_size):
             batch = list(prompts[start : start + self.batch_size])
             inputs = self.tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False)
-            torch.manual_seed(seed + start)
+            torch.manual_seed(derive_seed(*seeds[start : start + len(batch)]))
             with torch.no_grad():
                 output = self.model.generate(
                     **inputs,
@@ -85,9 +108,10 @@ class TransformersGenerator:
                     pad_token_id=self.tokenizer.pad_token_id,
                 )
             new_tokens = output[:, inputs["input_ids"].shape[1] :].tolist()
-            for i in range(len(batch)):
-                results.append([self._to_generation(ids) for ids in new_tokens[i * n : (i + 1) * n]])
-        return results
+            generations = [
+                [self._to_generation(ids) for ids in new_tokens[i * n : (i + 1) * n]] for i in range(len(batch))
+            ]
+            yield list(range(start, start + len(batch))), generations
 
     def _to_generation(self, ids: list[int]) -> Generation:
         end = next((i for i, t in enumerate(ids) if t in self.eos_token_ids), None)
@@ -97,18 +121,30 @@ class TransformersGenerator:
 
 
 class VLLMGenerator:
-    """Batched sampling with vLLM (GPUs; tensor parallel with `tensor_parallel_size`)."""
+    """Batched sampling with vLLM (GPUs; tensor parallel with `tensor_parallel_size`).
+
+    Seeding: the engine is seeded once with the run's seed and requests carry no seed of their own. vLLM samples
+    seeded requests one by one, and one shared request seed would give sample i of every problem the same noise;
+    unseeded requests draw independent noise from the engine's generator in one batched call. The same command
+    on the same inputs reproduces its samples as far as vLLM's scheduling is deterministic (vLLM's reproducibility
+    notes: `VLLM_ENABLE_V1_MULTIPROCESSING=0`), and a resumed run draws only the missing ones, leaving written
+    samples as they are.
+    """
 
     def __init__(
         self,
         model_name_or_path: str,
         tensor_parallel_size: int = 1,
-        dtype: str = "bfloat16",
+        dtype: str = "auto",
         max_model_len: int | None = None,
         gpu_memory_utilization: float = 0.9,
         revision: str = "main",
         seed: int = 0,
     ):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise RuntimeError("the vllm backend needs a CUDA GPU and none is visible; use --backend transformers")
         try:
             from vllm import LLM
         except ImportError as e:
@@ -117,27 +153,53 @@ class VLLMGenerator:
             model=model_name_or_path,
             revision=revision,
             tensor_parallel_size=tensor_parallel_size,
-            dtype=dtype,
+            dtype=dtype,  # "auto": the checkpoint's dtype, or float16 where the GPU has no bfloat16 (T4, V100)
             max_model_len=max_model_len,
             gpu_memory_utilization=gpu_memory_utilization,
             seed=seed,
             trust_remote_code=False,
         )
         self.tokenizer = self.llm.get_tokenizer()
+        self._next_request = 0
 
     def generate(
-        self, prompts: Sequence[str], n: int, temperature: float, top_p: float, max_tokens: int, seed: int
+        self, prompts: Sequence[str], n: int, temperature: float, top_p: float, max_tokens: int, seed: int = 0
     ) -> list[list[Generation]]:
+        """`n` samples per prompt, in prompt order (`seed` is unused: the engine's seed applies)."""
+        results: dict[int, list[Generation]] = {}
+        for positions, generations in self.stream(prompts, n, temperature, top_p, max_tokens, ()):
+            results.update(zip(positions, generations))
+        return [results[i] for i in range(len(prompts))]
+
+    def stream(
+        self, prompts: Sequence[str], n: int, temperature: float, top_p: float, max_tokens: int, seeds=()
+    ) -> Iterator[tuple[list[int], list[list[Generation]]]]:
+        """(prompt positions, their `n` samples each) as requests finish, stepping the engine as `LLM.generate`
+        does internally, so that finished samples can be written while the others still run."""
         from vllm import SamplingParams
 
-        params = SamplingParams(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed)
-        # Token ids, not text: the chat template already holds any BOS token, and vLLM would add another.
-        inputs = [{"prompt_token_ids": self.tokenizer(p, add_special_tokens=False)["input_ids"]} for p in prompts]
-        outputs = self.llm.generate(inputs, params, use_tqdm=False)
-        return [
-            [Generation(o.text, len(o.token_ids), o.finish_reason == "stop") for o in request.outputs]
-            for request in outputs
-        ]
+        params = SamplingParams(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens)
+        engine = self.llm.llm_engine
+        ids = {}
+        for position, prompt in enumerate(prompts):
+            # Token ids, not text: the chat template already holds any BOS token, and vLLM would add another.
+            request_id = f"sample-{self._next_request}"
+            self._next_request += 1
+            ids[request_id] = position
+            prompt_ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+            engine.add_request(request_id, {"prompt_token_ids": prompt_ids}, params)
+        try:
+            while engine.has_unfinished_requests():
+                done = [out for out in engine.step() if out.finished and out.request_id in ids]
+                if done:
+                    yield (
+                        [ids.pop(out.request_id) for out in done],
+                        [[Generation(o.text, len(o.token_ids), o.finish_reason == "stop") for o in out.outputs]
+                         for out in done],
+                    )  # fmt: skip
+        finally:
+            if ids:  # interrupted: drop the unfinished requests so that the engine is clean
+                engine.abort_request(list(ids))
 
 
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
@@ -153,9 +215,17 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no_chat_template", action="store_true", help="send the prompt as plain text")
     p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm")
     p.add_argument("--tensor_parallel_size", type=int, default=1)
-    p.add_argument("--dtype", default=None, help="bfloat16 for vllm, float32 for transformers by default")
+    p.add_argument(
+        "--dtype",
+        default=None,
+        help="when not given: 'auto' for vllm (the checkpoint's; float16 without bfloat16), float32 for transformers",
+    )
+    p.add_argument("--gpu_memory_utilization", type=float, default=0.9, help="vllm: share of GPU memory it may use")
+    p.add_argument(
+        "--max_model_len", type=int, default=None, help="vllm: context length (when not given: the model's)"
+    )
     p.add_argument("--batch_size", type=int, default=8, help="transformers backend: prompts per generate call")
-    p.add_argument("--chunk_size", type=int, default=256, help="prompts generated between two writes")
+    p.add_argument("--chunk_size", type=int, default=256, help="prompts handed to the generator at once")
     p.add_argument("--seed", type=int, default=0)
 
 
@@ -171,6 +241,8 @@ def sampling_from_args(args: argparse.Namespace) -> tuple[dict, SamplingSettings
         "chat_template": not args.no_chat_template,
         "seed": args.seed,
     }
+    if "{question}" not in args.prompt_template:
+        raise ValueError(f"--prompt_template must contain '{{question}}', got {args.prompt_template!r}")
     settings = SamplingSettings(
         args.prompt_template, not args.no_chat_template, args.temperature, args.top_p, args.max_tokens, args.seed,
         args.chunk_size,
@@ -179,9 +251,13 @@ def sampling_from_args(args: argparse.Namespace) -> tuple[dict, SamplingSettings
 
 
 def generator_from_args(args: argparse.Namespace) -> TransformersGenerator | VLLMGenerator:
+    from .utils import check_model_path
+
+    check_model_path(args.model, "--model")
     if args.backend == "vllm":
         return VLLMGenerator(
-            args.model, tensor_parallel_size=args.tensor_parallel_size, dtype=args.dtype or "bfloat16",
+            args.model, tensor_parallel_size=args.tensor_parallel_size, dtype=args.dtype or "auto",
+            max_model_len=args.max_model_len, gpu_memory_utilization=args.gpu_memory_utilization,
             revision=args.revision, seed=args.seed,
         )  # fmt: skip
     return TransformersGenerator(
@@ -189,20 +265,79 @@ def generator_from_args(args: argparse.Namespace) -> TransformersGenerator | VLL
     )
 
 
-def check_run_config(path: Path, config: dict, merged: str | None = None) -> None:
-    """Record `config` in `path`, or refuse it when `path` holds other settings: the samples already written there
-    were drawn with those. The list under `merged` may grow from run to run (it is stored as the union)."""
-    if path.exists():
-        previous = json.loads(path.read_text())
-        changed = {k: (previous.get(k), v) for k, v in config.items() if k != merged and previous.get(k) != v}
+def _run_config_conflicts(path: Path, config: dict, items: dict[str, dict]) -> tuple[dict, list[str]]:
+    """The stored settings merged with these, and what conflicts: a shared setting that changed (every sample in
+    the folder was drawn with it), or an item's own settings that changed (only that item's samples are at stake).
+    """
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    stored_items = previous.get("benchmarks", {})
+    if "k" in previous and isinstance(stored_items, list):  # the layout before per-item settings
+        stored_items = {name: {"k": previous["k"][name]} for name in previous["benchmarks"] if name in previous["k"]}
+        previous = {key: v for key, v in previous.items() if key not in ("k", "benchmarks")}
+    problems = []
+    if previous:
+        changed = {
+            key: (previous.get(key), v) for key, v in config.items() if key != "benchmarks" and previous.get(key) != v
+        }
         if changed:
-            raise ValueError(
-                f"{path} was written with other settings {changed} (old, new); use another --output_dir to keep both"
-            )
-        if merged:
-            config = {**config, merged: sorted(set(previous.get(merged, [])) | set(config[merged]))}
+            problems.append(f"settings {changed} (old, new)")
+    for name, settings in items.items():
+        old = stored_items.get(name)
+        if old is not None and old != settings:
+            changed = {key: (old.get(key), v) for key, v in settings.items() if old.get(key) != v}
+            problems.append(f"{name!r} with {changed} (old, new)")
+    merged = {**config, "benchmarks": {**stored_items, **items}} if stored_items or items else config
+    return merged, problems
+
+
+def check_run_config(path: Path, config: dict, items: dict[str, dict] | None = None) -> None:
+    """Refuse settings that differ from those recorded in `path` by an earlier run into the same folder: the
+    samples written there were drawn with those. `items` holds per-item settings (a benchmark's `k`): one that
+    differs blocks only that item, and new items can join the folder. Nothing is written (see `record_run_config`).
+    """
+    _, problems = _run_config_conflicts(path, config, items or {})
+    if problems:
+        raise ValueError(f"{path} was written with other {'; '.join(problems)}; use another --output_dir to keep both")
+
+
+def record_run_config(path: Path, config: dict, items: dict[str, dict] | None = None) -> None:
+    """Check (as `check_run_config`) and record the settings; call it once the model has loaded and the prompt
+    renders, so that a run that fails at start leaves its folder free for the corrected command."""
+    check_run_config(path, config, items)
+    merged, _ = _run_config_conflicts(path, config, items or {})
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(config, indent=2))
+    path.write_text(json.dumps(merged, indent=2))
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The module docstring as written, and every option's default in `--help` (unless its help gives it)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default is argparse.SUPPRESS or action.required or not action.option_strings:
+            return text
+        if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
+            return text
+        return f"{text} (default: %(default)s)".strip()
+
+    def _format_action(self, action: argparse.Action) -> str:
+        if action.help is None and action.option_strings:  # an option with no help text still shows its default
+            import copy
+
+            action = copy.copy(action)
+            action.help = "(default: %(default)s)"
+        return super()._format_action(action)
+
+
+def run_command(main, argv: list[str] | None = None):
+    """Run a command's `main`; Ctrl-C ends it with one line (samples written so far are kept) and exit code 130."""
+    import sys
+
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        print("Interrupted: the samples written so far are kept; rerun the same command to finish.", file=sys.stderr)
+        raise SystemExit(130) from None
 
 
 def write_jsonl(path: str | Path, rows: Iterable[dict], append: bool = False) -> None:
@@ -250,8 +385,9 @@ def sample_and_score(
     kind: str = "math",
 ) -> None:
     """Generate the samples `0..k-1` of every problem (`problem_id`, `question`, `answer`, optional `level`) that
-    `log` does not hold yet, score them with `verifier`, and append them to `log` chunk by chunk. `kind="choice"`:
-    the answers are option letters (the verifier's multiple-choice mode)."""
+    `log` does not hold yet, score them with `verifier`, and append them to `log` as each batch finishes (an
+    interruption loses at most the batches in flight). `kind="choice"`: the answers are option letters (the
+    verifier's multiple-choice mode)."""
     from tqdm import tqdm
 
     from .verifier import extract_answer, last_boxed
@@ -265,34 +401,35 @@ def sample_and_score(
     total = sum(len(m) for _, m in todo)
     logger.info("%s: %d of %d samples to generate", desc, total, len(problems) * k)
     with tqdm(total=total, desc=desc, unit="sample") as bar:
-        for start in range(0, len(todo), settings.chunk_size):
-            chunk = todo[start : start + settings.chunk_size]
-            for n in sorted({len(m) for _, m in chunk}):  # one generate call per number of missing samples
-                part = [(p, m) for p, m in chunk if len(m) == n]
+        for n in sorted({len(m) for _, m in todo}):  # one request size per number of missing samples
+            group = [(p, m) for p, m in todo if len(m) == n]
+            for start in range(0, len(group), settings.chunk_size):
+                part = group[start : start + settings.chunk_size]
                 questions = [p["question"] for p, _ in part]
                 prompts = render_prompts(generator.tokenizer, questions, settings.template, settings.use_chat_template)
-                generations = generator.generate(
-                    prompts, n, settings.temperature, settings.top_p, settings.max_tokens, settings.seed + start
-                )
-                rows = [
-                    {
-                        "problem_id": problem["problem_id"],
-                        "sample_index": index,
-                        "level": problem.get("level"),
-                        "completion": g.text,
-                        "num_tokens": g.num_tokens,
-                        "finished": g.finished,
-                        "extracted_answer": extract(g.text) if g.finished else None,
-                        "gold": problem["answer"],
-                    }
-                    for (problem, indices), gens in zip(part, generations)
-                    for index, g in zip(indices, gens)
-                ]
-                scores = verifier(
-                    [r["completion"] for r in rows], [r["gold"] for r in rows], [r["finished"] for r in rows],
-                    **by_kind,
-                )  # fmt: skip
-                for row, score in zip(rows, scores):
-                    row["correct"] = score == 1.0
-                log.append(rows)
-                bar.update(len(rows))
+                # A seed per problem and its missing samples: see the generators for how each backend uses it.
+                seeds = [derive_seed(settings.seed, p["problem_id"], *m) for p, m in part]
+                stream = generator.stream(prompts, n, settings.temperature, settings.top_p, settings.max_tokens, seeds)
+                for positions, generations in stream:
+                    rows = [
+                        {
+                            "problem_id": part[pos][0]["problem_id"],
+                            "sample_index": index,
+                            "level": part[pos][0].get("level"),
+                            "completion": g.text,
+                            "num_tokens": g.num_tokens,
+                            "finished": g.finished,
+                            "extracted_answer": extract(g.text) if g.finished else None,
+                            "gold": part[pos][0]["answer"],
+                        }
+                        for pos, gens in zip(positions, generations)
+                        for index, g in zip(part[pos][1], gens)
+                    ]
+                    scores = verifier(
+                        [r["completion"] for r in rows], [r["gold"] for r in rows], [r["finished"] for r in rows],
+                        **by_kind,
+                    )  # fmt: skip
+                    for row, score in zip(rows, scores):
+                        row["correct"] = score == 1.0
+                    log.append(rows)
+                    bar.update(len(rows))

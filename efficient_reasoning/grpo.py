@@ -17,7 +17,18 @@ from trl import ModelConfig, TrlParser, get_peft_config
 from .configs import DataArguments, EfficientReasoningConfig
 from .data import load_script_dataset, to_prompts
 from .trainer import EfficientReasoningGRPOTrainer
-from .utils import fill_alpha, load_model, load_tokenizer, recipe_path, setup_logging, train_and_save
+from .utils import (
+    check_hub_access,
+    check_model_path,
+    config_args,
+    fill_alpha,
+    load_model,
+    load_tokenizer,
+    recipe_path,
+    setup_logging,
+    train_and_save,
+)
+from .verifier import is_scorable_gold
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +66,32 @@ def batch_plan(args: EfficientReasoningConfig, num_processes: int) -> tuple[dict
 
 
 def load_train_dataset(script_args: DataArguments):
-    return to_prompts(
+    dataset = to_prompts(
         load_script_dataset(script_args),
         script_args.question_column,
         script_args.answer_column,
         script_args.prompt_template,
         where=script_args.dataset_name,
     )
+    return drop_unscorable_golds(dataset, script_args.keep_unscorable_gold, where=script_args.dataset_name)
+
+
+def drop_unscorable_golds(dataset, keep: bool = False, where: str = "dataset"):
+    """Report the rows whose gold answer the verifier cannot parse (every completion would score NaN, so the row
+    trains on nothing but noise) and drop them unless `keep`."""
+    bad = [i for i, answer in enumerate(dataset["answer"]) if not is_scorable_gold(answer)]
+    if not bad:
+        return dataset
+    examples = ", ".join(f"row {i}: {dataset[i]['answer']!r}" for i in bad[:3])
+    action = "kept (keep_unscorable_gold)" if keep else "dropped"
+    logger.warning("%s: %d of %d rows have a gold answer that cannot be scored (%s); %s", where, len(bad),
+                   len(dataset), examples, action)  # fmt: skip
+    if keep:
+        return dataset
+    if len(bad) == len(dataset):
+        raise ValueError(f"{where}: no row has a gold answer the verifier can parse, e.g. {examples}")
+    bad_set = set(bad)
+    return dataset.select([i for i in range(len(dataset)) if i not in bad_set])
 
 
 def main(
@@ -77,6 +107,9 @@ def main(
     # Data first: a bad dataset fails before a model is downloaded.
     train_dataset = load_train_dataset(script_args)
     logger.info("%d training prompts from %s", len(train_dataset), script_args.dataset_name)
+    if training_args.push_to_hub:
+        check_hub_access(training_args.hub_token)
+    check_model_path(model_args.model_name_or_path)
 
     plan, warnings = batch_plan(training_args, training_args.world_size)
     logger.info("Per iteration: %s", ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in plan.items()))
@@ -93,12 +126,18 @@ def main(
         peft_config=get_peft_config(model_args),
     )
 
+    trainer.card_data = {
+        "base model": model_args.model_name_or_path,
+        "dataset": script_args.dataset_name,
+        "columns": f"question {script_args.question_column!r}, gold answer {script_args.answer_column!r}",
+        "prompt template": script_args.prompt_template,
+    }
     train_and_save(trainer, training_args, script_args.dataset_name, recipe)
 
 
 def parse(argv: list[str] | None = None):
     parser = TrlParser((DataArguments, EfficientReasoningConfig, ModelConfig))
-    return parser.parse_args_and_config(args=argv)
+    return parser.parse_args_and_config(args=config_args(argv))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .generation import HelpFormatter
+
 BENCHMARK_TITLES = {"gsm8k": "GSM8K", "math500": "MATH500", "aime24": "AIME 2024"}
 
 
@@ -134,7 +136,7 @@ def markdown_table(points: list[Point]) -> str:
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--results", nargs="*", default=[], help="evaluation output folders, one per model")
     parser.add_argument("--labels", nargs="*", default=None, help="a label per results folder (default: its name)")
     parser.add_argument("--baseline", default=None, help="the results folder whose cutoffs draw the cutoff curve")

@@ -26,11 +26,14 @@ from datasets import Dataset, Features, Value
 
 from .evaluate import Benchmark, load_problems
 from .generation import (
+    HelpFormatter,
     JsonlLog,
     add_sampling_args,
     check_run_config,
     generator_from_args,
+    record_run_config,
     render_prompts,
+    run_command,
     sample_and_score,
     sampling_from_args,
 )
@@ -102,7 +105,7 @@ def _dataset(rows: list[dict], features: Features) -> Dataset:
 
 def main(argv: list[str] | None = None) -> dict:
     setup_logging()
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     add_sampling_args(p)
     p.add_argument("--dataset_name", required=True, help="training prompts: Hub id or local file/folder")
     p.add_argument("--split", default="train")
@@ -117,12 +120,18 @@ def main(argv: list[str] | None = None) -> dict:
     # The evaluation's loader: same checks, bad rows reported by number; `load_any` takes Hub ids and local paths.
     source = Benchmark("prompts", args.dataset_name, None, args.split, "", args.question_column, args.answer_column, 1)
     problems = load_problems(source, limit=args.limit)
+    if args.push_to_hub:  # fail now, not after hours of sampling
+        from .utils import check_hub_access
+
+        check_hub_access(what="--push_to_hub")
     out = Path(args.output_dir)
     run_config, settings = sampling_from_args(args)
     # Samples are keyed by row number: a rerun must read the same prompts with the same settings.
     data_config = {k: getattr(args, k) for k in ("dataset_name", "split", "question_column", "answer_column")}
     check_run_config(out / "run.json", {**run_config, **data_config})
     generator = generator_from_args(args)
+    render_prompts(generator.tokenizer, [problems[0]["question"]], settings.template, settings.use_chat_template)
+    record_run_config(out / "run.json", {**run_config, **data_config})  # only once the run really starts
     log = JsonlLog(out / "samples.jsonl")
     verifier = Verifier()
     try:
@@ -162,4 +171,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

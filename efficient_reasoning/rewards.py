@@ -24,12 +24,30 @@ class CorrectnessReward:
 
     __name__ = "correctness"
 
-    def __init__(self, verifier: Verifier | None = None, eos_token_ids: Sequence[int] = ()):
+    def __init__(
+        self, verifier: Verifier | None = None, eos_token_ids: Sequence[int] = (), pad_token_id: int | None = None
+    ):
         self.verifier = verifier or Verifier()
         self.eos_token_ids = list(eos_token_ids)
+        self.pad_token_id = pad_token_id
 
     def finished(self, completion_ids: Sequence[Sequence[int]]) -> list[bool]:
-        return [len(ids) > 0 and ids[-1] in self.eos_token_ids for ids in completion_ids]
+        """TRL's rule (`GRPOTrainer`'s `is_truncated`): a completion is finished when its last token is an EOS id or
+        the pad id, the latter when generation stopped on a custom stop id (`generation_kwargs`) and was padded."""
+        stops = {*self.eos_token_ids, *([] if self.pad_token_id is None else [self.pad_token_id])}
+        return [len(ids) > 0 and ids[-1] in stops for ids in completion_ids]
+
+    def lengths(self, completion_ids: Sequence[Sequence[int]]) -> list[int]:
+        """Generated tokens: TRL's completion, which ends at the first EOS id, without the padding that follows a
+        custom stop id (a pad id that is also an EOS id is the completion's own end and counts)."""
+        pad = None if self.pad_token_id in self.eos_token_ids else self.pad_token_id
+        lengths = []
+        for ids in completion_ids:
+            n = len(ids)
+            while pad is not None and n > 0 and ids[n - 1] == pad:
+                n -= 1
+            lengths.append(n)
+        return lengths
 
     def __call__(self, completions, completion_ids, answer, **kwargs) -> list[float]:
         if not self.eos_token_ids:

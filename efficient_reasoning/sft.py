@@ -13,7 +13,7 @@ from trl import ModelConfig, SFTConfig, TrlParser
 
 from .baselines import RejectionSamplingSFTTrainer, run_baseline
 from .configs import DatasetArguments
-from .utils import recipe_path
+from .utils import config_args, recipe_path
 
 
 def main(script_args: DatasetArguments, training_args: SFTConfig, model_args: ModelConfig, recipe: str | None = None):
@@ -21,7 +21,7 @@ def main(script_args: DatasetArguments, training_args: SFTConfig, model_args: Mo
 
 
 def parse(argv: list[str] | None = None):
-    return TrlParser((DatasetArguments, SFTConfig, ModelConfig)).parse_args_and_config(args=argv)
+    return TrlParser((DatasetArguments, SFTConfig, ModelConfig)).parse_args_and_config(args=config_args(argv))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import argparse
 import random
 from pathlib import Path
 
-from .generation import write_jsonl
+from .generation import HelpFormatter, write_jsonl
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
@@ -174,7 +174,7 @@ def build(output_dir: str | Path, hidden_size: int = 64, num_layers: int = 2, vo
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--output_dir", default="data/tiny")
     parser.add_argument("--hidden_size", type=int, default=64)
     parser.add_argument("--num_layers", type=int, default=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import torch
@@ -16,6 +17,8 @@ from .objective import ADVANTAGE_ESTIMATORS, correctness_mask, length_penalized_
 from .rewards import CorrectnessReward
 from .utils import MethodModelCardMixin
 from .verifier import Verifier
+
+logger = logging.getLogger(__name__)
 
 
 class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
@@ -46,6 +49,7 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
         self.correctness = CorrectnessReward(verifier)
         super().__init__(model, reward_funcs=[self.correctness], args=args, **kwargs)
         self.correctness.eos_token_ids = list(self.eos_token_ids)
+        self.correctness.pad_token_id = self._tokenizer.pad_token_id
         self.last_group_scores: dict[str, torch.Tensor] = {}
         self.add_callback(MethodSettingsCallback())
 
@@ -62,8 +66,10 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
         correct = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)[:, 0]
         device = correct.device
+        # Finished-ness as TRL decides it; lengths without the padding after a custom stop id.
         finished = self.correctness.finished(completion_ids_list)
-        local = [[len(ids), float(done)] for ids, done in zip(completion_ids_list, finished)]
+        lengths = self.correctness.lengths(completion_ids_list)
+        local = [[n, float(done)] for n, done in zip(lengths, finished)]
         local = torch.tensor(local, dtype=torch.float32, device=device)
         lengths, finished = gather(local).unbind(dim=1)
         mode = "train" if self.model.training else "eval"
@@ -76,6 +82,11 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
         ).view(-1)
         self.last_group_scores = {"correct": correct, "lengths": lengths, "finished": finished, "rewards": rewards}
         self._log_group_metrics(mode, correct, lengths, finished, rewards, alpha)
+        if not finished.any() and self.accelerator.is_main_process:
+            logger.warning(
+                "step %d: all %d completions hit max_completion_length=%d without EOS (reward 0, nothing to learn); "
+                "raise max_completion_length", self.state.global_step, len(finished), self.max_completion_length
+            )  # fmt: skip
         return rewards.unsqueeze(1)
 
     def _log_group_metrics(self, mode, correct, lengths, finished, rewards, alpha) -> None:

@@ -206,3 +206,12 @@ def _check_kind(kind: str, completions, golds, finished) -> list[float]:
     if kind != "choice":
         raise ValueError(f"unknown answer kind {kind!r}; choose from {KINDS}")
     return [check_choice(c, g) if done else 0.0 for c, g, done in zip(completions, golds, finished)]
+
+
+def is_scorable_gold(gold: str) -> bool:
+    """Whether math-verify can parse `gold`: a row whose gold answer it cannot parse ("see figure") scores NaN for
+    every completion, so training on it teaches nothing."""
+    try:
+        return bool(_parse_gold(str(gold)))
+    except Exception:
+        return False

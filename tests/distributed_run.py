@@ -86,7 +86,10 @@ def main() -> None:
     trainer = RecordingTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer)
     trainer.train()
     rank = trainer.accelerator.process_index
-    records = [{**r, "eos_token_ids": trainer.eos_token_ids, "alpha": args.alpha} for r in trainer.records]
+    records = [
+        {**r, "eos_token_ids": trainer.eos_token_ids, "pad_token_id": tokenizer.pad_token_id, "alpha": args.alpha}
+        for r in trainer.records
+    ]
     path = Path(args.output_dir) / f"rank{rank}.json"
     path.write_text(json.dumps(records, default=lambda x: None if isinstance(x, float) and math.isnan(x) else x))
 

@@ -113,3 +113,51 @@ def test_data_cli_on_math_train(shared_data, tmp_path, capsys):
         assert verifier([f"\\boxed{{{a}}}" for a in kept["answer"][:200]], kept["answer"][:200]) == [1.0] * 200
     finally:
         verifier.close()
+
+
+def test_nothing_kept_fails_and_writes_nothing(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"problem": "p", "answer": "x+1"}) + "\n")
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match=r"no row survives the filters \(1 answer not a number\); nothing written"):
+        data.main(["--dataset_name", str(source), "--output_dir", str(out)])
+    assert not out.exists()
+
+
+def test_short_sample_warns_and_empty_answer_has_its_own_reason(tmp_path, caplog, capsys):
+    rows = [{"problem": "a", "answer": "1"}, {"problem": "b", "answer": " "}, {"problem": "c", "answer": "y"}]
+    kept, dropped = prepare_training_set(Dataset.from_list(rows), sources=None, num_samples=5)
+    assert dropped == {"empty gold answer": 1, "answer not a number": 1} and len(kept) == 1
+    assert "only 1 rows survive the filters, fewer than --num_samples 5" in caplog.text
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    data.main(["--dataset_name", str(source), "--output_dir", str(tmp_path / "out"), "--num_samples", "5"])
+    out = capsys.readouterr().out
+    assert "kept          1 -> " in out and "(fewer than --num_samples 5)" in out
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_malformed_json_line_is_named(tmp_path, suffix):
+    path = tmp_path / f"bad{suffix}"
+    lines = [json.dumps({"problem": f"p{i}", "answer": str(i)}) for i in range(50)]
+    lines[41] = '{"problem": "p41", "answer": 41'
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=rf"^{path}:42: not valid JSON \(.*\)$"):
+        load_any(str(path))
+
+
+def test_reading_a_saved_dataset_writes_nothing_into_its_folder(tmp_path):
+    import os
+    import stat
+
+    folder = tmp_path / "ds"
+    Dataset.from_list([{"problem": f"p{i}", "answer": str(i)} for i in range(20)]).save_to_disk(folder)
+    before = sorted(os.listdir(folder))
+    os.chmod(folder, stat.S_IRUSR | stat.S_IXUSR)  # read-only, like a shared input folder
+    try:
+        loaded = load_any(str(folder))
+        to_prompts(loaded, "problem", "answer")
+        prepare_training_set(loaded, sources=None, num_samples=5)
+    finally:
+        os.chmod(folder, stat.S_IRWXU)
+    assert sorted(os.listdir(folder)) == before

@@ -30,6 +30,12 @@ def launch(config: str, tiny: Path, out: Path, estimator: str = "rloo") -> list[
     return [json.loads((out / f"rank{rank}.json").read_text()) for rank in (0, 1)]
 
 
+def _rstrip(ids: list[int], pad: int) -> list[int]:
+    while ids and ids[-1] == pad:
+        ids = ids[:-1]
+    return ids
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("config", "estimator"), [("zero2.yaml", "rloo"), ("zero3.yaml", "rloo"), ("zero2.yaml", "grpo")]
@@ -46,10 +52,12 @@ def test_every_rank_uses_the_whole_group(tmp_path, tiny, config, estimator):
         assert step0["num_local"] == step1["num_local"] == 4
         assert len(set(step0["prompts"])) == 1 and len(step0["completions"]) == 8
 
-        eos = step0["eos_token_ids"]
-        finished = [len(ids) > 0 and ids[-1] in eos for ids in step0["completion_ids"]]
+        # TRL's rule: finished when the last token is an EOS id or the pad id; padding after a stop is not counted
+        eos, pad = step0["eos_token_ids"], step0["pad_token_id"]
+        finished = [len(ids) > 0 and ids[-1] in [*eos, pad] for ids in step0["completion_ids"]]
         correct = [done and len(text) % 2 == 0 for text, done in zip(step0["completions"], finished)]
-        lengths = [len(ids) for ids in step0["completion_ids"]]
+        strip = pad not in eos
+        lengths = [len(_rstrip(ids, pad)) if strip else len(ids) for ids in step0["completion_ids"]]
         rewards = reference.reward(correct, lengths, step0["alpha"])
         expected = advantage(rewards) if len(set(rewards)) > 1 else [0.0] * 8
         assert step0["advantages"] == pytest.approx(expected[:4], abs=1e-4)

@@ -102,7 +102,7 @@ def test_end_to_end(tmp_path, tiny):
     assert metrics["avg_tokens"] == pytest.approx(sum(r["num_tokens"] for r in rows) / 10)
     assert set(metrics["cutoffs"]) == {"8", "16"} and metrics["cutoffs"]["8"]["avg_tokens"] <= 8
     assert set(metrics["by_level"]) == {"1", "2", "3", "4", "5"}
-    assert json.loads((out / "run.json").read_text())["k"] == {"math500": 2}
+    assert json.loads((out / "run.json").read_text())["benchmarks"] == {"math500": {"k": 2}}
     # other settings in the same folder are refused, naming the setting
     with pytest.raises(ValueError, match="temperature"):
         evaluate.main(eval_args(tiny, problems_file(tmp_path, 5), out, "--temperature", "1.0"))

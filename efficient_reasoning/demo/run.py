@@ -20,7 +20,7 @@ import logging
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from ..generation import write_jsonl
+from ..generation import HelpFormatter, write_jsonl
 from ..utils import setup_logging
 from . import task
 
@@ -190,7 +190,7 @@ def run(out: Path, s: DemoSettings) -> list[tuple[str, bool]]:
 
 def main(argv: list[str] | None = None) -> int:
     setup_logging()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--output_dir", default="data/demo")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
     parser.add_argument("--rl_steps", type=int, default=None, help="override the preset's GRPO steps per run")
