@@ -67,7 +67,7 @@ def plain_prompt(tokenizer, rendered: str) -> str:
     """`rendered` (a chat-template string) as TRL's plain-text path must receive it. TRL tokenizes a plain prompt
     with the tokenizer's special tokens on; a tokenizer that prepends BOS itself (DeepSeek-R1-Distill's) would then
     repeat the BOS the chat template already wrote, so that one is dropped from the text."""
-    bos = tokenizer.bos_token
+    bos = getattr(tokenizer, "bos_token", None)
     if bos and rendered.startswith(bos):
         ids = tokenizer("x")["input_ids"]
         if ids and ids[0] == tokenizer.bos_token_id:
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> dict:
         tokenizer, [p["question"] for p in problems], settings.template, settings.use_chat_template
     )
     prompts = {p["problem_id"]: plain_prompt(tokenizer, r) for p, r in zip(problems, rendered)}
-    sft, dpo = build_datasets(problems, samples, prompts, tokenizer.eos_token)
+    sft, dpo = build_datasets(problems, samples, prompts, getattr(tokenizer, "eos_token", None) or "")
     sft.save_to_disk(str(out / "sft"), num_shards=1)  # one shard: an empty dataset still loads
     dpo.save_to_disk(str(out / "dpo"), num_shards=1)
     report = {"prompts": len(problems), "sft_rows": len(sft), "dpo_pairs": len(dpo)}

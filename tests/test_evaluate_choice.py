@@ -135,13 +135,13 @@ class ScriptedGenerator:
     def __init__(self, answers: dict[str, str]):
         self.answers, self.prompts = answers, []
 
-    def generate(self, prompts, n, temperature, top_p, max_tokens, seed):
+    def stream(self, prompts, n, temperature, top_p, max_tokens, seeds):
         self.prompts += prompts
         out = []
         for prompt in prompts:
             text = next(a for marker, a in self.answers.items() if marker in prompt)
             out.append([Generation(text, len(text.split()) + 1, True) for _ in range(n)])
-        return out
+        yield list(range(len(prompts))), out
 
 
 def test_choice_benchmark_scoring(tmp_path, verifier):
@@ -182,6 +182,6 @@ def test_end_to_end_on_the_tiny_model(tmp_path, tiny):
     assert 0 <= m["pass_rate"] <= 1 and 1 <= m["avg_tokens"] <= 16 and set(m["cutoffs"]) == {"8"}
     assert len(m["pass_rate_ci95"]) == 2
     run = json.loads((out / "run.json").read_text())
-    assert run["choice_prompt_template"] == evaluate.CHOICE_PROMPT
-    with pytest.raises(ValueError, match="choice_prompt_template"):
+    assert run["benchmarks"]["commonsenseqa"]["prompt_template"] == evaluate.CHOICE_PROMPT  # this benchmark's own
+    with pytest.raises(ValueError, match="'commonsenseqa' with .*prompt_template"):
         evaluate.main([*args, "--choice_prompt_template", "Answer with a letter. {question}"])
