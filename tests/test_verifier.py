@@ -39,12 +39,19 @@ def test_normalize_answer():
         ("\\boxed{\\frac12}", "\\frac{1}{2}", 1.0),
         ("\\boxed{(3, \\frac{\\pi}{2})}", "\\left( 3, \\frac{\\pi}{2} \\right)", 1.0),
         ("\\boxed{24}", "25", 0.0),
-        ("the answer is 25", "25", 0.0),  # no \boxed{}: nothing extracted
+        ("the answer is 25", "25", 1.0),  # no \\boxed{}: the stated answer (default "paper" extraction)
         ("\\boxed{25} wait, no: \\boxed{26}", "25", 0.0),  # the last box counts
     ],
 )
 def test_verdicts(verifier, completion, gold, expected):
     assert verifier([completion], [gold]) == [expected]
+
+
+def test_strict_boxed_extraction_reads_only_boxes():
+    strict = Verifier(timeout=5.0, num_workers=0, extraction="boxed")
+    assert strict(["the answer is 25", "#### 25", "\\boxed{25}"], ["25"] * 3) == [0.0, 0.0, 1.0]
+    with pytest.raises(ValueError, match="unknown answer extraction 'last'"):
+        Verifier(extraction="last")
 
 
 def test_unfinished_completion_is_incorrect(verifier):
