@@ -307,7 +307,7 @@ class Verifier:
     """Scores completions against gold answers in a pool of worker processes.
 
     Each check may use `timeout` seconds of CPU time; a check that does not return within `wall_timeout` seconds
-    (default `3 * timeout`, a backstop for code that ignores signals) is killed and its worker restarted. A
+    (default `2 * timeout`, a backstop for code that ignores signals) is killed and its worker restarted. A
     check that runs out of time, or whose worker dies, is unscorable (NaN), which the reward treats as incorrect.
     `extraction` is one of `EXTRACTIONS` (see the module docstring). With `num_workers=0` checks run in this process
     with no time bound (for debugging).
@@ -325,7 +325,7 @@ class Verifier:
         if extraction not in EXTRACTIONS:
             raise ValueError(f"unknown answer extraction {extraction!r}; choose from {EXTRACTIONS}")
         self.timeout = timeout
-        self.wall_timeout = 3 * timeout if wall_timeout is None else wall_timeout
+        self.wall_timeout = 2 * timeout if wall_timeout is None else wall_timeout
         self.extraction = extraction
         self.num_workers = min(4, os.cpu_count() or 1) if num_workers is None else num_workers
         self._pool = None
