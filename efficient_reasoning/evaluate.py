@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> dict:
     check_run_config(out_dir / "run.json", {**run_config, "k": ks, "benchmarks": names}, merged="benchmarks")
     generator = LazyGenerator(lambda: generator_from_args(args))  # not loaded when every sample is already done
     cutoffs = tuple(int(c) for c in args.cutoffs.split(",") if c.strip())
-    verifier = Verifier(timeout=args.verifier_timeout)
+    verifier = Verifier(timeout=args.verifier_timeout, extraction=args.answer_extraction)
     results = {}
     try:
         for name in names:

@@ -157,6 +157,10 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch_size", type=int, default=8, help="transformers backend: prompts per generate call")
     p.add_argument("--chunk_size", type=int, default=256, help="prompts generated between two writes")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--answer_extraction", choices=["paper", "boxed"], default="paper",
+        help="paper: last \\boxed{}, else the stated final answer, else the last number; boxed: last \\boxed{} only",
+    )  # fmt: skip
 
 
 def sampling_from_args(args: argparse.Namespace) -> tuple[dict, SamplingSettings]:
@@ -170,6 +174,7 @@ def sampling_from_args(args: argparse.Namespace) -> tuple[dict, SamplingSettings
         "prompt_template": args.prompt_template,
         "chat_template": not args.no_chat_template,
         "seed": args.seed,
+        "answer_extraction": args.answer_extraction,
     }
     settings = SamplingSettings(
         args.prompt_template, not args.no_chat_template, args.temperature, args.top_p, args.max_tokens, args.seed,
@@ -254,9 +259,13 @@ def sample_and_score(
     the answers are option letters (the verifier's multiple-choice mode)."""
     from tqdm import tqdm
 
-    from .verifier import extract_answer, last_boxed
+    from .verifier import extract_answer
 
-    extract = last_boxed if kind == "math" else lambda text: extract_answer(text, "boxed", kind)
+    extraction = getattr(verifier, "extraction", "paper")  # record the answer with the rule the checker used
+
+    def extract(text: str) -> str | None:
+        return extract_answer(text, extraction, kind)
+
     by_kind = {} if kind == "math" else {"kind": kind}
 
     done = {(r["problem_id"], r["sample_index"]) for r in log.rows}

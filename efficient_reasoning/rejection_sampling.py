@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> dict:
     check_run_config(out / "run.json", {**run_config, **data_config})
     generator = generator_from_args(args)
     log = JsonlLog(out / "samples.jsonl")
-    verifier = Verifier()
+    verifier = Verifier(extraction=args.answer_extraction)
     try:
         sample_and_score(problems, generator, verifier, log, args.num_samples, settings, desc="rejection sampling")
     finally:
