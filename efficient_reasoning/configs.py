@@ -31,7 +31,8 @@ class EfficientReasoningConfig(GRPOConfig):
         },
     )
     verifier_timeout: float = field(
-        default=1.0, metadata={"help": "Seconds at most per answer check; a check that runs out counts as incorrect."}
+        default=1.0,
+        metadata={"help": "Seconds of CPU time at most per answer check; one that runs out counts as incorrect."},
     )
     verifier_num_workers: int = field(
         default=2, metadata={"help": "Worker processes per training process for answer checking (0: inline)."}
