@@ -151,8 +151,12 @@ def main(argv: list[str] | None = None) -> dict:
         f"plain {result['plain_per_second_without_pathological']:.1f} completions/s"
     )
     print(f"throughput ratio project/plain: {result['throughput_ratio']:.2f}x (target >= 1)")
-    bound_ok = worst <= args.timeout + 0.5  # the bound plus process round-trip slack
-    print(f"worst completion within the {args.timeout:g} s bound (+0.5 s round trip): {'yes' if bound_ok else 'NO'}")
+    # the bound is `timeout` seconds of CPU time per check, which a busy machine stretches in wall time, and a
+    # wall-clock backstop of `2 * timeout`; allow 0.5 s of process round trip
+    wall = 2 * args.timeout
+    bound_ok = worst <= wall + 0.5
+    result["within_bound"] = bound_ok
+    print(f"worst completion within the {wall:g} s wall backstop (+0.5 s round trip): {'yes' if bound_ok else 'NO'}")
     if str(args.cases) and args.cases.is_file():
         result["agreement"] = agreement(args.cases, args.workers, args.timeout)
     return result
