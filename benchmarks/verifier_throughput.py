@@ -1,10 +1,12 @@
 """Answer-checking throughput: the project's verifier against a plain loop of `math_verify.parse`/`verify`.
 
-    python benchmarks/verifier_throughput.py [--num 256] [--chars 3000] [--workers 2] [--timeout 1.0]
+    python benchmarks/verifier_throughput.py [--num 256] [--chars 3000] [--workers 2] [--timeout 1.0] [--cases FILE]
 
 Builds a realistic batch (completions of a few thousand characters ending in a `\\boxed{}` answer, drawn from the
 MATH500 gold answers with right and wrong variants, plus a few pathological ones), scores it both ways, and prints
-completions per second of both, their ratio, and the worst single-completion time of each.
+completions per second of both, their ratio, and the worst single-completion time of each. Then scores the labelled
+cases (`tests/cases/verifier_cases.jsonl`) both ways and prints, per kind, the agreement with the labels, the false
+positives (a wrong answer scored correct) and the NaN count.
 """
 
 from __future__ import annotations
@@ -58,6 +60,42 @@ def plain_loop(completions: list[str], golds: list[str]) -> tuple[list[bool], li
     return results, times
 
 
+def agreement(cases_path: Path, workers: int, timeout: float) -> dict:
+    """Per kind: [cases, agreements, false positives, NaN] of the project's checker and of plain math-verify."""
+    from math_verify import parse, verify
+
+    from efficient_reasoning.verifier import Verifier
+
+    cases = [json.loads(line) for line in cases_path.read_text().splitlines() if line.strip()]
+    verifier = Verifier(timeout=timeout, num_workers=workers)
+    ours = []
+    for kind in ("math", "choice"):
+        part = [c for c in cases if (c["kind"] == "choice") == (kind == "choice")]
+        ours += list(zip(part, verifier([c["completion"] for c in part], [c["gold"] for c in part], kind=kind)))
+    verifier.close()
+    table: dict[str, dict[str, list[int]]] = {}
+    for case, score in ours:
+        try:
+            plain = float(verify(parse(case["gold"]), parse(case["completion"])))
+        except Exception:
+            plain = float("nan")
+        for name, s in (("project", score), ("plain", plain)):
+            row = table.setdefault(case["kind"], {}).setdefault(name, [0, 0, 0, 0])
+            row[0] += 1
+            row[1] += s == case["expected"]
+            row[2] += s == 1.0 and case["expected"] == 0
+            row[3] += s != s
+    print(f"\nlabelled cases ({cases_path}): agreement / false positives / NaN")
+    print(f"{'kind':<14} {'cases':>5}  {'project':>22}  {'plain math-verify':>22}")
+    for kind, rows in table.items():
+        cells = [f"{r[1] / r[0]:7.1%} {r[2]:5d} FP {r[3]:3d} NaN" for r in (rows["project"], rows["plain"])]
+        print(f"{kind:<14} {rows['project'][0]:>5}  {cells[0]:>22}  {cells[1]:>22}")
+    totals = {name: [sum(rows[name][i] for rows in table.values()) for i in range(4)] for name in ("project", "plain")}
+    cells = [f"{r[1] / r[0]:7.1%} {r[2]:5d} FP {r[3]:3d} NaN" for r in totals.values()]
+    print(f"{'all':<14} {totals['project'][0]:>5}  {cells[0]:>22}  {cells[1]:>22}")
+    return {"by_kind": table, "total": totals}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--num", type=int, default=256)
@@ -66,6 +104,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--timeout", type=float, default=1.0)
     default = Path(os.environ.get("EFFICIENT_REASONING_SHARED_DATA", "../shared/data")) / "eval" / "math500.jsonl"
     parser.add_argument("--math500", type=Path, default=default, help="gold answers (falls back to a built-in list)")
+    cases = Path(__file__).resolve().parents[1] / "tests" / "cases" / "verifier_cases.jsonl"
+    parser.add_argument("--cases", type=Path, default=cases, help="labelled cases ('' to skip)")
     args = parser.parse_args(argv)
 
     from efficient_reasoning.verifier import Verifier
@@ -111,8 +151,14 @@ def main(argv: list[str] | None = None) -> dict:
         f"plain {result['plain_per_second_without_pathological']:.1f} completions/s"
     )
     print(f"throughput ratio project/plain: {result['throughput_ratio']:.2f}x (target >= 1)")
-    bound_ok = worst <= args.timeout + 0.5  # the bound plus process round-trip slack
-    print(f"worst completion within the {args.timeout:g} s bound (+0.5 s round trip): {'yes' if bound_ok else 'NO'}")
+    # the bound is `timeout` seconds of CPU time per check, which a busy machine stretches in wall time, and a
+    # wall-clock backstop of `2 * timeout`; allow 0.5 s of process round trip
+    wall = 2 * args.timeout
+    bound_ok = worst <= wall + 0.5
+    result["within_bound"] = bound_ok
+    print(f"worst completion within the {wall:g} s wall backstop (+0.5 s round trip): {'yes' if bound_ok else 'NO'}")
+    if str(args.cases) and args.cases.is_file():
+        result["agreement"] = agreement(args.cases, args.workers, args.timeout)
     return result
 
 

@@ -1,7 +1,5 @@
 """efficient-reasoning: TRL recipes that train reasoning LLMs to think only as long as a problem needs."""
 
-from .objective import grpo_advantage, length_penalized_reward, rloo_advantage
-
 __version__ = "0.1.0"
 __all__ = [
     "EfficientReasoningConfig",
@@ -14,7 +12,11 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # The trainer and config import TRL and transformers; load them on first use only.
+    # Everything imports torch (the verifier's worker processes need none of it); load on first use only.
+    if name in ("grpo_advantage", "length_penalized_reward", "rloo_advantage"):
+        from . import objective
+
+        return getattr(objective, name)
     if name == "EfficientReasoningConfig":
         from .configs import EfficientReasoningConfig
 

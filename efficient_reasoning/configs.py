@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from trl import GRPOConfig, ScriptArguments
 
 from .objective import ADVANTAGE_ESTIMATORS
+from .verifier import EXTRACTIONS
 
 
 @dataclass
@@ -30,10 +31,20 @@ class EfficientReasoningConfig(GRPOConfig):
         },
     )
     verifier_timeout: float = field(
-        default=1.0, metadata={"help": "Seconds at most per answer check; a check that runs out counts as incorrect."}
+        default=1.0,
+        metadata={"help": "Seconds of CPU time at most per answer check; one that runs out counts as incorrect."},
     )
     verifier_num_workers: int = field(
         default=2, metadata={"help": "Worker processes per training process for answer checking (0: inline)."}
+    )
+    answer_extraction: str = field(
+        default="boxed",
+        metadata={
+            "help": "How the reward reads a completion's answer: 'boxed' (the last \\boxed{}, as the authors' "
+            "training reward) or 'paper' (the last \\boxed{}, else the stated final answer, else the last number; "
+            "the authors' evaluation grader).",
+            "choices": ["boxed", "paper"],
+        },
     )
     expected_global_batch_size: int | None = field(
         default=None,
@@ -61,6 +72,8 @@ class EfficientReasoningConfig(GRPOConfig):
             raise ValueError(f"verifier_timeout must be > 0 seconds, got {self.verifier_timeout}")
         if self.verifier_num_workers < 0:
             raise ValueError(f"verifier_num_workers must be >= 0, got {self.verifier_num_workers}")
+        if self.answer_extraction not in EXTRACTIONS:
+            raise ValueError(f"answer_extraction must be one of {list(EXTRACTIONS)}, got {self.answer_extraction!r}")
         if self.num_generations is not None and self.num_generations < 2:
             raise ValueError(f"num_generations must be >= 2 for a per-prompt baseline, got {self.num_generations}")
         super().__post_init__()

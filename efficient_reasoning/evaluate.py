@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     generator = LazyGenerator(load_generator)  # not loaded when every sample is already done
     cutoffs = tuple(int(c) for c in args.cutoffs.split(",") if c.strip())
-    verifier = Verifier(timeout=args.verifier_timeout)
+    verifier = Verifier(timeout=args.verifier_timeout, extraction=args.answer_extraction)
     results = {}
     try:
         for name in names:

@@ -227,6 +227,10 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch_size", type=int, default=8, help="transformers backend: prompts per generate call")
     p.add_argument("--chunk_size", type=int, default=256, help="prompts handed to the generator at once")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--answer_extraction", choices=["paper", "boxed"], default="paper",
+        help="paper: last \\boxed{}, else the stated final answer, else the last number; boxed: last \\boxed{} only",
+    )  # fmt: skip
 
 
 def sampling_from_args(args: argparse.Namespace) -> tuple[dict, SamplingSettings]:
@@ -240,6 +244,7 @@ def sampling_from_args(args: argparse.Namespace) -> tuple[dict, SamplingSettings
         "prompt_template": args.prompt_template,
         "chat_template": not args.no_chat_template,
         "seed": args.seed,
+        "answer_extraction": args.answer_extraction,
     }
     if "{question}" not in args.prompt_template:
         raise ValueError(f"--prompt_template must contain '{{question}}', got {args.prompt_template!r}")
@@ -390,9 +395,13 @@ def sample_and_score(
     verifier's multiple-choice mode)."""
     from tqdm import tqdm
 
-    from .verifier import extract_answer, last_boxed
+    from .verifier import extract_answer
 
-    extract = last_boxed if kind == "math" else lambda text: extract_answer(text, "boxed", kind)
+    extraction = getattr(verifier, "extraction", "paper")  # record the answer with the rule the checker used
+
+    def extract(text: str) -> str | None:
+        return extract_answer(text, extraction, kind)
+
     by_kind = {} if kind == "math" else {"kind": kind}
 
     done = {(r["problem_id"], r["sample_index"]) for r in log.rows}

@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> dict:
     render_prompts(generator.tokenizer, [problems[0]["question"]], settings.template, settings.use_chat_template)
     record_run_config(out / "run.json", {**run_config, **data_config})  # only once the run really starts
     log = JsonlLog(out / "samples.jsonl")
-    verifier = Verifier()
+    verifier = Verifier(extraction=args.answer_extraction)
     try:
         sample_and_score(problems, generator, verifier, log, args.num_samples, settings, desc="rejection sampling")
     finally:

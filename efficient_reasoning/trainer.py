@@ -45,7 +45,9 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
             raise TypeError(f"`args` must be an EfficientReasoningConfig, got {type(args).__name__}")
         if "reward_funcs" in kwargs:
             raise TypeError("EfficientReasoningGRPOTrainer computes its own reward; do not pass `reward_funcs`")
-        verifier = Verifier(timeout=args.verifier_timeout, num_workers=args.verifier_num_workers)
+        verifier = Verifier(
+            timeout=args.verifier_timeout, num_workers=args.verifier_num_workers, extraction=args.answer_extraction
+        )
         self.correctness = CorrectnessReward(verifier)
         super().__init__(model, reward_funcs=[self.correctness], args=args, **kwargs)
         self.correctness.eos_token_ids = list(self.eos_token_ids)
@@ -61,6 +63,7 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
             "advantage_estimator": self.args.advantage_estimator,
             "num_generations": self.num_generations,
             "beta (KL)": self.args.beta,
+            "answer_extraction": self.args.answer_extraction,
         }
 
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
@@ -97,6 +100,8 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
         if is_correct.any():  # absent, not zero, when no completion was correct
             metrics["efficiency/tokens_correct"].append(lengths[is_correct].mean().item())
         metrics["efficiency/truncated_frac"].append(1.0 - finished.mean().item())
+        # checks that timed out or crashed (NaN, scored as incorrect): a rising value means the bound is too tight
+        metrics["efficiency/unscorable_frac"].append(correct.float().isnan().float().mean().item())
         metrics["efficiency/reward"].append(rewards.mean().item())
         metrics["efficiency/alpha"].append(alpha)
 

@@ -1,31 +1,47 @@
-"""Answer checking with `math-verify`: the final `\\boxed{}` of a completion against a gold answer.
+"""Answer checking with `math-verify`: a completion's final answer against a gold answer.
 
-Checks run in worker processes with a hard time bound per check, so a pathological completion (a power tower, a
-megabyte-long answer) costs at most `timeout` seconds and never stalls training.
+Extraction (`extraction=`, see `EXTRACTIONS`): `"paper"` follows the grader of the paper's authors (Qwen2.5-Math's
+`extract_answer`): the last `\\boxed{}`, else the stated final answer ("The final answer is $4$.", "#### 18"), else
+the last number. `"boxed"` reads the last `\\boxed{}` only (the authors' training reward). Boxes that end a
+completion side by side (`\\boxed{-2} \\text{ and } \\boxed{1}`) are read together as one answer, `-2, 1`.
+
+Checking: both sides are normalized (`\\mathrm{e}`, `\\mathrm{i}` as constants, digit groups `1 000` / `1{,}000`, a
+trailing period), parsed with math-verify and compared with its `verify`; an inequality is compared as the interval
+it describes when the other side is an interval, and a decimal comma (`3,5`) is read as a decimal point when the gold
+is a single decimal number. A parse that covers only part of an answer never makes two answers equal: such answers
+are compared as normalized strings.
+
+Checks run in worker processes with a bound on the CPU time of each check (ordinary checks stay within it on a busy
+machine; a power tower is stopped there) and a wall-clock backstop. Workers start from a forkserver with this module
+preloaded, so the pool is safe to start from a process that already runs CUDA, NCCL or vLLM threads.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import math
-import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Sequence
+from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
+from typing import NamedTuple
 
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 
+EXTRACTIONS = ("paper", "boxed")
+KINDS = ("math", "choice")
 _BOXED_COMMANDS = ("\\boxed", "\\fbox")
 _EXTRACTION = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
-# math-verify warns on every call that its own alarm is off; the worker pool bounds the time instead.
+# math-verify warns on every call that its own alarm is off; the worker bounds the time instead.
 logging.getLogger("math_verify").setLevel(logging.ERROR)
 
 
-def last_boxed(text: str) -> str | None:
-    """The content of the last `\\boxed{...}` (or `\\fbox{...}`) in `text`, or None when there is none or it is
-    unbalanced. Scans backwards from the last command, so megabytes of reasoning before it cost a single `rfind`."""
-    start = max(text.rfind(cmd) for cmd in _BOXED_COMMANDS)
+def _box_span(text: str, end: int) -> tuple[int, int, int] | None:
+    """(command start, content start, content end) of the last balanced box starting before `end`, or None."""
+    start = max(text.rfind(cmd, 0, end) for cmd in _BOXED_COMMANDS)
     while start >= 0:
         cmd = next(c for c in _BOXED_COMMANDS if text.startswith(c, start))
         i = start + len(cmd)
@@ -39,16 +55,81 @@ def last_boxed(text: str) -> str | None:
                 elif text[j] == "}":
                     depth -= 1
                     if depth == 0:
-                        return text[i + 1 : j]
+                        return start, i + 1, j
             return None
         start = max(text.rfind(c, 0, start) for c in _BOXED_COMMANDS)
     return None
 
 
+def last_boxed(text: str) -> str | None:
+    """The content of the last `\\boxed{...}` (or `\\fbox{...}`) in `text`, or None when there is none or it is
+    unbalanced. Scans backwards from the last command, so megabytes of reasoning before it cost a single `rfind`."""
+    span = _box_span(text, len(text))
+    return None if span is None else text[span[1] : span[2]]
+
+
+# What may stand between boxes that give one answer together: `\boxed{-2} \text{ and } \boxed{1}`.
+_BOX_SEPARATOR = re.compile(
+    r"(?:\s|\$|,|;|\\[,;:! ]|\\q?quad|\\[()\[\]]|\b(?:and|or)\b|\\(?:text|mathrm)\s*\{\s*(?:and|or|,)?\s*\})*"
+)
+
+
+def boxed_answer(text: str) -> str | None:
+    """The last `\\boxed{}` content, joined with the boxes right before it when only separators ("and", ",", `$`)
+    stand between them: `\\boxed{-2} \\text{ and } \\boxed{1}` gives `-2, 1`. None when there is no box."""
+    span = _box_span(text, len(text))
+    if span is None:
+        return None
+    parts = [text[span[1] : span[2]].strip()]
+    while True:
+        previous = _box_span(text, span[0])
+        if previous is None or not _BOX_SEPARATOR.fullmatch(text, previous[2] + 1, span[0]):
+            break
+        span = previous
+        parts.insert(0, text[span[1] : span[2]].strip())
+    unique = list(dict.fromkeys(parts))  # the same answer boxed twice is one answer
+    return ", ".join(unique)
+
+
+_STATED = re.compile(r"(?i)(?:final\s+answer|the\s+answer|answer)\s*(?:is|:|=)\s*:?\s*|####\s*")
+_NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?|-?\.\d+")
+_MATH_DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
+
+
+def stated_answer(text: str) -> str | None:
+    """The answer after the last "the (final) answer is" / "answer:" / "####", up to the end of its math span, sentence
+    or line; None when the completion states none."""
+    matches = list(_STATED.finditer(text))
+    if not matches:
+        return None
+    rest = text[matches[-1].end() :].lstrip()
+    for opening, closing in _MATH_DELIMITERS:
+        if rest.startswith(opening):
+            close = rest.find(closing, len(opening))
+            return rest[len(opening) : close].strip() if close > 0 else None
+    rest = re.split(r"\n|\.\s|\.$|,\s+(?=[A-Za-z]{2})", rest, maxsplit=1)[0]  # "5, not 4 as I thought" -> "5"
+    return rest.strip() or None
+
+
+def extract_math(text: str, extraction: str = "paper") -> str | None:
+    """The final answer of a math completion under `extraction` (see the module docstring), or None."""
+    if extraction not in EXTRACTIONS:
+        raise ValueError(f"unknown answer extraction {extraction!r}; choose from {EXTRACTIONS}")
+    boxed = boxed_answer(text)
+    if boxed is not None or extraction == "boxed":
+        return boxed
+    stated = stated_answer(text)
+    if stated is not None:
+        return stated
+    numbers = _NUMBER.findall(text)
+    return numbers[-1].replace(",", "") if numbers else None
+
+
 def normalize_answer(answer: str) -> str:
-    """Strip what graders disagree on: surrounding `$`, a `\\boxed{}` wrapper and a trailing period (`104.`)."""
+    """Strip what graders disagree on: surrounding `$`, `\\boxed{}` wrappers (several boxes are one answer) and a
+    trailing period (`104.`)."""
     answer = answer.strip()
-    boxed = last_boxed(answer)
+    boxed = boxed_answer(answer)
     if boxed is not None:
         answer = boxed.strip()
     answer = answer.strip("$").strip()
@@ -57,41 +138,195 @@ def normalize_answer(answer: str) -> str:
     return answer
 
 
-def _parse(answer: str) -> list:
-    # Timeouts are enforced by the caller's worker pool; math-verify's own alarm has 1 s granularity.
-    return parse(f"${normalize_answer(answer)}$", extraction_config=_EXTRACTION, parsing_timeout=None)
+# Upright constants (`\mathrm{e}`, `\text{i}`) break math-verify's LaTeX parse partway; write them as plain symbols.
+_UPRIGHT_CONSTANT = re.compile(r"\\(?:mathrm|text|operatorname|rm|mathit)\s*\{\s*(e|i|\\pi)\s*\}")
+# Thousands groups: `1 000`, `1\,000`, `1{,}000`, `1\ 000` (exactly three digits per group).
+_DIGIT_GROUPS = re.compile(r"(?<![\d.])\d{1,3}(?:(?:\{,\}|\\[, !]|~| )\d{3})+(?![\d.])")
+_DECIMAL_COMMA = re.compile(r"-?\d+,(?:\d{1,2}|\d{4,})")
+
+
+def _plain_constant(match: re.Match) -> str:
+    # A space only where the constant would otherwise merge with a letter: `\\cdot\\mathrm{e}` -> `\\cdot e`.
+    before, after = match.string[match.start() - 1 : match.start()], match.string[match.end() : match.end() + 1]
+    return (" " if before.isalpha() else "") + match.group(1) + (" " if after.isalpha() else "")
+
+
+def _prepare(answer: str) -> str:
+    answer = _UPRIGHT_CONSTANT.sub(_plain_constant, normalize_answer(answer))
+    answer = _DIGIT_GROUPS.sub(lambda m: re.sub(r"\D", "", m.group(0)), answer)
+    return re.sub(r"\s+", " ", answer).strip()
+
+
+class Parsed(NamedTuple):
+    text: str  # the normalized answer
+    values: list  # math-verify's parse: [sympy expression, matched string], empty when nothing parsed
+    complete: bool  # the parse covers the whole answer (a partial parse must not decide equality)
+
+
+def _complete(values: list) -> bool:
+    if not values:
+        return False
+    matched = str(values[-1])
+    return matched.count("{") == matched.count("}") and not re.search(r"[{\\^_+\-*/=]\s*$", matched)
+
+
+def _parse(answer: str) -> Parsed:
+    text = _prepare(answer)
+    if not text:
+        return Parsed(text, [], False)
+    # Time is bounded by the caller's worker; math-verify's own alarm has 1 s granularity.
+    values = parse(f"${text}$", extraction_config=_EXTRACTION, parsing_timeout=None)
+    return Parsed(text, values, _complete(values))
 
 
 @functools.lru_cache(maxsize=4096)
-def _parse_gold(gold: str) -> list:
+def _parse_gold(gold: str) -> Parsed:
     return _parse(gold)
+
+
+def is_scorable_gold(gold: str) -> bool:
+    """True when `gold` parses as math in full (rows whose gold does not are dropped or scored as strings)."""
+    return _parse_gold(str(gold)).complete
+
+
+def _relations_as_sets(values: list, other: list) -> list:
+    """`x > 2` as the interval `(2, oo)`, when the other side holds a set (an interval or a union)."""
+    import sympy
+
+    if not any(isinstance(v, sympy.Set) for v in other):
+        return values
+    extra = []
+    for v in values:
+        if isinstance(v, (sympy.core.relational.Relational, sympy.And, sympy.Or)) and len(v.free_symbols) == 1:
+            try:
+                extra.append(v.as_set())
+            except Exception:  # not a univariate real condition
+                pass
+    return values + extra
+
+
+def _equal(gold: Parsed, pred: Parsed) -> bool:
+    if gold.text.replace(" ", "") == pred.text.replace(" ", ""):
+        return True
+    if not (gold.complete and pred.complete):
+        return False
+    gold_values = _relations_as_sets(gold.values, pred.values)
+    pred_values = _relations_as_sets(pred.values, gold.values)
+    # Only the parsed expressions are compared: math-verify's string fallback would match `e` to `\mathrm{e}` texts.
+    return bool(verify(gold_values[:1] + gold_values[2:], pred_values[:1] + pred_values[2:], timeout_seconds=None))
 
 
 def check_answer(predicted: str | None, gold: str) -> float:
     """1.0 when `predicted` (an extracted answer, without `\\boxed`) matches `gold`, 0.0 when not or when nothing
     was extracted, NaN when the gold answer itself cannot be parsed (the row is unscorable)."""
     gold_parsed = _parse_gold(gold)
-    if not gold_parsed:
+    if not gold_parsed.values:
         return math.nan
     if predicted is None or not predicted.strip():
         return 0.0
     pred_parsed = _parse(predicted)
-    if not pred_parsed:
-        return 0.0
-    return 1.0 if verify(gold_parsed, pred_parsed, timeout_seconds=None) else 0.0
+    if _equal(gold_parsed, pred_parsed):
+        return 1.0
+    # `3,5` for the gold `3.5`: a decimal comma, read as such only when the gold is one decimal number.
+    if _DECIMAL_COMMA.fullmatch(pred_parsed.text) and re.fullmatch(r"-?\d*\.\d+", gold_parsed.text):
+        return 1.0 if _equal(gold_parsed, _parse(pred_parsed.text.replace(",", "."))) else 0.0
+    return 0.0
+
+
+class _CPUTimeout(BaseException):  # BaseException: not swallowed by the `except Exception` inside sympy
+    pass
+
+
+def _raise_cpu_timeout(signum, frame):
+    raise _CPUTimeout
+
+
+def check_bounded(predicted: str | None, gold: str, cpu_seconds: float) -> float:
+    """`check_answer` stopped after `cpu_seconds` of this process's CPU time (NaN then). Unlike a wall-clock bound,
+    a busy machine does not turn an ordinary check into a timeout. Needs the main thread of a worker process."""
+    previous = signal.signal(signal.SIGPROF, _raise_cpu_timeout)
+    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
+    try:
+        return check_answer(predicted, gold)
+    except _CPUTimeout:
+        return math.nan
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def _warm() -> None:
+    # Build math-verify's parsers once, in the forkserver, so every worker (also one restarted after a kill) starts
+    # with them ready and a check's time bound measures the check.
+    check_answer("\\frac{1}{2}", "0.5")
+    check_answer("x > 2", "(2, \\infty)")
+
+
+class _Popen(popen_forkserver.Popen):
+    """The stdlib's forkserver launch, minus re-running the caller's `__main__` module in each worker: a training
+    script's imports would make every worker start (and every restart after a killed check) take seconds."""
+
+    def _launch(self, process_obj):
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_name", None)
+        prep_data.pop("init_main_from_path", None)
+        buf = io.BytesIO()
+        context.set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            context.set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        _parent_w = os.dup(w)  # as in the stdlib: the child watches this end to notice its parent's death
+        self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _Process(context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):
+        return _Popen(process_obj)
+
+
+class _Context(context.ForkServerContext):
+    Process = _Process
+
+
+def pool_context() -> context.BaseContext:
+    """A forkserver context with this module preloaded: workers are forked from a clean single-threaded server, never
+    from the calling process (which may hold CUDA, NCCL or vLLM threads; forking those can deadlock)."""
+    ctx = _Context()
+    ctx.set_forkserver_preload(["efficient_reasoning._verifier_worker"])
+    return ctx
 
 
 class Verifier:
-    """Scores completions against gold answers in a pool of worker processes, `timeout` seconds at most per check.
+    """Scores completions against gold answers in a pool of worker processes.
 
-    A check that runs out of time, or whose worker dies, is unscorable (NaN), which the reward treats as incorrect.
-    With `num_workers=0` checks run in this process with no time bound (for debugging).
+    Each check may use `timeout` seconds of CPU time; a check that does not return within `wall_timeout` seconds
+    (default `2 * timeout`, a backstop for code that ignores signals) is killed and its worker restarted. A
+    check that runs out of time, or whose worker dies, is unscorable (NaN), which the reward treats as incorrect.
+    `extraction` is one of `EXTRACTIONS` (see the module docstring). With `num_workers=0` checks run in this process
+    with no time bound (for debugging).
     """
 
-    def __init__(self, timeout: float = 1.0, num_workers: int | None = None):
+    def __init__(
+        self,
+        timeout: float = 1.0,
+        num_workers: int | None = None,
+        extraction: str = "paper",
+        wall_timeout: float | None = None,
+    ):
         if timeout <= 0:
             raise ValueError(f"`timeout` must be > 0 seconds, got {timeout}")
+        if extraction not in EXTRACTIONS:
+            raise ValueError(f"unknown answer extraction {extraction!r}; choose from {EXTRACTIONS}")
         self.timeout = timeout
+        self.wall_timeout = 2 * timeout if wall_timeout is None else wall_timeout
+        self.extraction = extraction
         self.num_workers = min(4, os.cpu_count() or 1) if num_workers is None else num_workers
         self._pool = None
 
@@ -99,10 +334,7 @@ class Verifier:
         if self._pool is None:
             from pebble import ProcessPool
 
-            # Warm math-verify's parsers here, then fork: workers start in milliseconds with everything imported and
-            # built, also when one is restarted after a timeout kill, so a check's time bound measures the check.
-            check_answer("\\frac{1}{2}", "0.5")
-            self._pool = ProcessPool(max_workers=self.num_workers, context=multiprocessing.get_context("fork"))
+            self._pool = ProcessPool(max_workers=self.num_workers, context=pool_context())
         return self._pool
 
     def __call__(
@@ -119,15 +351,20 @@ class Verifier:
                 f"got {len(completions)} completions, {len(golds)} gold answers and "
                 f"{'no' if finished is None else len(finished)} finished flags; they must match one to one"
             )
+        if kind not in KINDS:
+            raise ValueError(f"unknown answer kind {kind!r}; choose from {KINDS}")
         finished = [True] * len(completions) if finished is None else finished
-        if kind != "math":
-            return _check_kind(kind, completions, golds, finished)
-        answers = [last_boxed(c) if done else None for c, done in zip(completions, finished)]
+        if kind == "choice":
+            return [
+                check_choice(c, g, self.extraction) if done else 0.0
+                for c, g, done in zip(completions, golds, finished)
+            ]
+        answers = [extract_math(c, self.extraction) if done else None for c, done in zip(completions, finished)]
         if self.num_workers == 0:
             return [_check_inline(a, g) if done else 0.0 for a, g, done in zip(answers, golds, finished)]
         pool = self._get_pool()
         futures = [
-            pool.schedule(check_answer, args=(a, str(g)), timeout=self.timeout) if done else None
+            pool.schedule(check_bounded, args=(a, str(g), self.timeout), timeout=self.wall_timeout) if done else None
             for a, g, done in zip(answers, golds, finished)
         ]
         return [0.0 if f is None else _result(f) for f in futures]
@@ -155,16 +392,15 @@ def _check_inline(answer: str | None, gold: str) -> float:
 def _result(future) -> float:
     try:
         return future.result()
-    except Exception:  # a timeout (the worker was killed) or a crash: unscorable
+    except Exception:  # killed at the wall-clock backstop, or a crash: unscorable
         return math.nan
 
 
 # --- Multiple-choice mode -------------------------------------------------------------------------------------
 # Golds are option letters ("A".."J"). The completion's letter is taken from the last `\boxed{...}` (`\boxed{B}`,
 # `\boxed{(B)}`, `\boxed{\text{B}}`, `\boxed{B) text}`), else a stated answer ("The answer is B", "answer: (B)"),
-# else the last standalone `(B)` / `B)`. Plain string matching: no math parsing, no time bound needed.
+# else the last standalone `(B)` / `B)`; with `extraction="boxed"` from the box only. Plain string matching.
 
-KINDS = ("math", "choice")
 _LETTERS = "A-J"
 _BOXED_CHOICE = re.compile(
     rf"^\s*(?:\\(?:text|textbf|mathrm|mathbf)\s*\{{\s*)?\(?\s*([{_LETTERS}])\s*(?:\)|\}}|$|[.:\s])"
@@ -173,12 +409,14 @@ _STATED_CHOICE = re.compile(rf"(?i:answer)\s*(?:is|:)?\s*:?\s*\(?([{_LETTERS}])\
 _STANDALONE_CHOICE = re.compile(rf"(?<![A-Za-z0-9])\(?([{_LETTERS}])\)")
 
 
-def extract_choice(text: str) -> str | None:
+def extract_choice(text: str, extraction: str = "paper") -> str | None:
     """The option letter a completion gives, or None (see the block comment above for the order)."""
     boxed = last_boxed(text)
     if boxed is not None:
         match = _BOXED_CHOICE.match(boxed)
         return match.group(1) if match else None
+    if extraction == "boxed":
+        return None
     for pattern in (_STATED_CHOICE, _STANDALONE_CHOICE):
         matches = pattern.findall(text)
         if matches:
@@ -186,32 +424,16 @@ def extract_choice(text: str) -> str | None:
     return None
 
 
-def extract_answer(text: str, extraction: str = "boxed", kind: str = "math") -> str | None:
-    """The final answer of a completion: the last `\\boxed{}` content (math) or the option letter (choice)."""
+def extract_answer(text: str, extraction: str = "paper", kind: str = "math") -> str | None:
+    """The final answer of a completion under `extraction`, with the rule the checker uses: the math answer
+    (`extract_math`) or, for `kind="choice"`, the option letter (`extract_choice`)."""
     if kind not in KINDS:
         raise ValueError(f"unknown answer kind {kind!r}; choose from {KINDS}")
-    if kind == "choice":
-        return extract_choice(text)
-    if extraction != "boxed":
-        raise ValueError(f"unknown answer extraction {extraction!r}; this version supports 'boxed'")
-    return last_boxed(text)
+    if extraction not in EXTRACTIONS:
+        raise ValueError(f"unknown answer extraction {extraction!r}; choose from {EXTRACTIONS}")
+    return extract_choice(text, extraction) if kind == "choice" else extract_math(text, extraction)
 
 
-def check_choice(completion: str, gold: str) -> float:
+def check_choice(completion: str, gold: str, extraction: str = "paper") -> float:
     """1.0 when the completion's option letter equals the gold letter, else 0.0."""
-    return 1.0 if extract_choice(completion) == str(gold).strip().strip("()").upper() else 0.0
-
-
-def _check_kind(kind: str, completions, golds, finished) -> list[float]:
-    if kind != "choice":
-        raise ValueError(f"unknown answer kind {kind!r}; choose from {KINDS}")
-    return [check_choice(c, g) if done else 0.0 for c, g, done in zip(completions, golds, finished)]
-
-
-def is_scorable_gold(gold: str) -> bool:
-    """Whether math-verify can parse `gold`: a row whose gold answer it cannot parse ("see figure") scores NaN for
-    every completion, so training on it teaches nothing."""
-    try:
-        return bool(_parse_gold(str(gold)))
-    except Exception:
-        return False
+    return 1.0 if extract_choice(completion, extraction) == str(gold).strip().strip("()").upper() else 0.0

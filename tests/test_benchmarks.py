@@ -26,7 +26,17 @@ def test_help(name, capsys):
 
 
 def test_verifier_throughput_tiny(tmp_path):
-    result = load("verifier_throughput").main(["--num", "20", "--chars", "300", "--math500", str(tmp_path / "none")])
+    cases = tmp_path / "cases.jsonl"
+    rows = [("stated", "The final answer is $4$.", "4", 1), ("constants", "\\boxed{1 + \\frac{1}{\\mathrm{e}}}",
+            "1 - \\frac{1}{\\mathrm{e}}", 0), ("choice", "The answer is B.", "B", 1)]  # fmt: skip
+    cases.write_text(
+        "".join(json.dumps(dict(zip(("kind", "completion", "gold", "expected"), r))) + "\n" for r in rows)
+    )
+    argv = ["--num", "20", "--chars", "300", "--math500", str(tmp_path / "none"), "--cases", str(cases)]
+    result = load("verifier_throughput").main(argv)
+    totals = result["agreement"]["total"]
+    assert totals["project"] == [3, 3, 0, 0]  # cases, agreements, false positives, NaN
+    assert totals["plain"][0] == 3 and totals["plain"][1] < 3  # plain math-verify misses the choice case
     assert result["completions"] == 20
     assert result["project_per_second"] > 0 and result["plain_per_second"] > 0
     assert result["unscorable"] >= 1  # the power towers run out of time in the project's verifier

@@ -11,7 +11,7 @@ import pytest
 from efficient_reasoning import evaluate
 from efficient_reasoning.evaluate import BENCHMARKS, load_problems
 from efficient_reasoning.metrics import summarize
-from efficient_reasoning.verifier import Verifier
+from efficient_reasoning.verifier import Verifier, extract_answer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -102,7 +102,12 @@ def test_end_to_end(tmp_path, tiny):
     assert metrics["avg_tokens"] == pytest.approx(sum(r["num_tokens"] for r in rows) / 10)
     assert set(metrics["cutoffs"]) == {"8", "16"} and metrics["cutoffs"]["8"]["avg_tokens"] <= 8
     assert set(metrics["by_level"]) == {"1", "2", "3", "4", "5"}
-    assert json.loads((out / "run.json").read_text())["benchmarks"] == {"math500": {"k": 2}}
+    run = json.loads((out / "run.json").read_text())
+    assert run["benchmarks"] == {"math500": {"k": 2}} and run["answer_extraction"] == "paper"
+    for r in rows:  # the recorded answer is the one the checker read
+        assert r["extracted_answer"] == (extract_answer(r["completion"], "paper") if r["finished"] else None)
+    with pytest.raises(ValueError, match="answer_extraction"):
+        evaluate.main(eval_args(tiny, problems_file(tmp_path, 5), out, "--answer_extraction", "boxed"))
     # other settings in the same folder are refused, naming the setting
     with pytest.raises(ValueError, match="temperature"):
         evaluate.main(eval_args(tiny, problems_file(tmp_path, 5), out, "--temperature", "1.0"))

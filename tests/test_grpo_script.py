@@ -40,6 +40,7 @@ def run_main(argv):
         ({"advantage_estimator": "ppo"}, ValueError, "advantage_estimator"),
         ({"num_generations": 1, "per_device_train_batch_size": 1}, ValueError, "num_generations must be >= 2"),
         ({"verifier_timeout": 0}, ValueError, "verifier_timeout"),
+        ({"answer_extraction": "last"}, ValueError, "answer_extraction must be one of"),
     ],
 )
 def test_bad_recipe_fails_at_parse_time(tmp_path, tiny, overrides, error, message):

@@ -1,10 +1,19 @@
 import json
 import math
 import time
+from pathlib import Path
 
 import pytest
 
-from efficient_reasoning.verifier import Verifier, check_answer, last_boxed, normalize_answer
+from efficient_reasoning.verifier import (
+    Verifier,
+    check_answer,
+    extract_answer,
+    is_scorable_gold,
+    last_boxed,
+    normalize_answer,
+    pool_context,
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +48,19 @@ def test_normalize_answer():
         ("\\boxed{\\frac12}", "\\frac{1}{2}", 1.0),
         ("\\boxed{(3, \\frac{\\pi}{2})}", "\\left( 3, \\frac{\\pi}{2} \\right)", 1.0),
         ("\\boxed{24}", "25", 0.0),
-        ("the answer is 25", "25", 0.0),  # no \boxed{}: nothing extracted
+        ("the answer is 25", "25", 1.0),  # no \\boxed{}: the stated answer (default "paper" extraction)
         ("\\boxed{25} wait, no: \\boxed{26}", "25", 0.0),  # the last box counts
     ],
 )
 def test_verdicts(verifier, completion, gold, expected):
     assert verifier([completion], [gold]) == [expected]
+
+
+def test_strict_boxed_extraction_reads_only_boxes():
+    strict = Verifier(timeout=5.0, num_workers=0, extraction="boxed")
+    assert strict(["the answer is 25", "#### 25", "\\boxed{25}"], ["25"] * 3) == [0.0, 0.0, 1.0]
+    with pytest.raises(ValueError, match="unknown answer extraction 'last'"):
+        Verifier(extraction="last")
 
 
 def test_unfinished_completion_is_incorrect(verifier):
@@ -72,8 +88,9 @@ def test_pathological_completions_are_bounded():
         assert math.isnan(scores[0]) and math.isnan(scores[3])
         assert scores[2] == 1.0 and scores[4] == 1.0
         assert scores[1] in (0.0,) or math.isnan(scores[1])
-        # two workers, each at most ~1 s per check: far below math-verify's 5 s default per pathological answer
-        assert elapsed < 6.0
+        # two workers, each check stopped at 1 s of CPU time or 2 s of wall time (the backstop on a busy machine):
+        # three pathological checks take two rounds, below math-verify's 5 s default for one pathological answer
+        assert elapsed < 2 * verifier.wall_timeout + 1.5
         assert verifier(["\\boxed{4}"], ["4"]) == [1.0]  # the pool recovered from the killed workers
     finally:
         verifier.close()
@@ -108,3 +125,96 @@ def test_aime_golds_verify_against_themselves(shared_data, verifier):
     # the paper's AIME 2024 agrees with the padded answers of the other copy
     by_number = sorted(int(normalize_answer(g)) for g in paper["test"]["solution"])
     assert by_number == sorted(int(g) for g in (r["answer"] for r in aime))
+
+
+CASES = Path(__file__).parent / "cases" / "verifier_cases.jsonl"
+
+
+def test_agrees_with_the_labelled_cases():
+    """Every labelled case (tests/cases/make_verifier_cases.py: every kind of issue 12, right and wrong) gets its
+    verdict; in particular no wrong answer is accepted."""
+    cases = _jsonl(CASES)
+    assert len(cases) >= 300 and {c["expected"] for c in cases} == {0, 1}
+    inline = Verifier(num_workers=0)
+    wrong = []
+    for case in cases:
+        kind = "choice" if case["kind"] == "choice" else "math"
+        score = inline([case["completion"]], [case["gold"]], kind=kind)[0]
+        if score != case["expected"]:
+            wrong.append((case["kind"], case["completion"][-60:], case["gold"], score))
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("text", "extraction", "expected"),
+    [
+        ("so the final answer is $4$.", "paper", "4"),
+        ("so the final answer is $4$.", "boxed", None),
+        ("Janet makes 9 * 2 = 18 dollars.\n#### 18", "paper", "18"),
+        ("we get 3 and then 7 apples", "paper", "7"),
+        ("The answer is 5, not 4 as I first thought.", "paper", "5"),
+        ("$\\boxed{-2} \\text{ and } \\boxed{1}$", "boxed", "-2, 1"),
+        ("\\boxed{25} wait, no: \\boxed{26}", "paper", "26"),
+        ("\\boxed{7} so it is \\boxed{7}", "boxed", "7"),
+        ("nothing here", "paper", None),
+    ],
+)
+def test_extract_answer(text, extraction, expected):
+    assert extract_answer(text, extraction) == expected
+
+
+def test_extract_answer_choice_and_bad_settings():
+    assert extract_answer("The answer is B.", "paper", kind="choice") == "B"
+    assert extract_answer("The answer is B.", "boxed", kind="choice") is None
+    assert extract_answer("\\boxed{(C)}", "boxed", kind="choice") == "C"
+    with pytest.raises(ValueError, match="unknown answer extraction 'first'"):
+        extract_answer("\\boxed{1}", "first")
+    with pytest.raises(ValueError, match="unknown answer kind 'code'"):
+        extract_answer("\\boxed{1}", "paper", kind="code")
+
+
+def test_is_scorable_gold():
+    assert is_scorable_gold("\\frac{1}{2}") and is_scorable_gold("(2,\\infty)") and is_scorable_gold("1{,}000")
+    assert not is_scorable_gold("") and not is_scorable_gold("\\frac{")
+
+
+def test_pool_is_not_forked_and_restarts_fast_after_a_kill():
+    assert pool_context().get_start_method() == "forkserver"
+    # a wall-clock bound far below the CPU bound: the power tower's worker is killed, the next check gets a new one
+    verifier = Verifier(timeout=30.0, wall_timeout=1.0, num_workers=1)
+    try:
+        assert verifier(["\\boxed{2}"], ["2"]) == [1.0]  # start the forkserver outside the timing
+        assert math.isnan(verifier(["\\boxed{9^{9^{9^{9}}}}"], ["5"])[0])
+        start = time.perf_counter()
+        assert verifier(["\\boxed{\\frac{1}{2}}", "\\boxed{3}"], ["0.5", "4"]) == [1.0, 0.0]
+        assert time.perf_counter() - start < 5.0  # a worker from the warm forkserver, not a cold interpreter
+    finally:
+        verifier.close()
+
+
+def _busy(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_no_timeout_for_ordinary_answers_under_load():
+    """Two busy processes per core-pair keep the CPU saturated; the default bound (1 s of CPU time per check) must
+    not turn ordinary checks into NaN."""
+    import multiprocessing
+
+    verifier = Verifier(num_workers=2)
+    golds = ["\\frac{1}{2}", "(2,\\infty)", "3\\sqrt{2}", "x^2 + 1", "\\begin{pmatrix}1\\\\2\\end{pmatrix}", "104"]
+    completions = [f"{'Some reasoning. ' * 200}\\boxed{{{g}}}" for g in golds] * 8
+    busy = [multiprocessing.get_context("spawn").Process(target=_busy, args=(60.0,)) for _ in range(4)]
+    try:
+        verifier(completions[:1], golds[:1])
+        for p in busy:
+            p.start()
+        scores = verifier(completions, golds * 8)
+        assert scores == [1.0] * len(completions)
+    finally:
+        for p in busy:
+            p.terminate()
+            p.join()
+        verifier.close()
