@@ -1,5 +1,14 @@
 """efficient-reasoning: TRL recipes that train reasoning LLMs to think only as long as a problem needs."""
 
+from .length_rewards import (
+    cosine_length_reward,
+    kimi_length_reward,
+    l1_exact_reward,
+    l1_max_reward,
+    overlong_penalty_reward,
+    shortest_correct_reward,
+    truncation_reward,
+)
 from .objective import grpo_advantage, length_penalized_reward, rloo_advantage
 
 __version__ = "0.1.0"
@@ -7,9 +16,16 @@ __all__ = [
     "EfficientReasoningConfig",
     "EfficientReasoningGRPOTrainer",
     "Verifier",
+    "cosine_length_reward",
     "grpo_advantage",
+    "kimi_length_reward",
+    "l1_exact_reward",
+    "l1_max_reward",
     "length_penalized_reward",
+    "overlong_penalty_reward",
     "rloo_advantage",
+    "shortest_correct_reward",
+    "truncation_reward",
 ]
 
 
