@@ -24,6 +24,24 @@ def fill_alpha(training_args, alpha: float) -> None:
             setattr(training_args, name, value.replace("{alpha}", f"{alpha:g}"))
 
 
+def fill_reward_names(training_args) -> None:
+    """Replace `{length_reward}`, `{reward}` (the reward and its parameters, e.g. `kimi-kimi_weight1`) and any
+    `{FIELD}` of the selected reward's parameters in the run's output dir, run name and Hub id."""
+    from .length_rewards import reward_settings
+
+    settings = reward_settings(training_args)
+    values = {key: f"{v:g}" if isinstance(v, float) else str(v) for key, v in settings.items()}
+    values["reward"] = "-".join(
+        [values["length_reward"]] + [f"{k}{v}" for k, v in values.items() if k != "length_reward"]
+    )
+    for name in NAME_FIELDS:
+        value = getattr(training_args, name, None)
+        if isinstance(value, str):
+            for key, text in values.items():
+                value = value.replace("{" + key + "}", text)
+            setattr(training_args, name, value)
+
+
 def last_checkpoint(training_args) -> str | None:
     """The checkpoint to resume from: the one given, else the last one in `output_dir`, else None."""
     if training_args.resume_from_checkpoint:
