@@ -4,7 +4,7 @@
         --config recipes/DeepSeek-R1-Distill-Qwen-1.5B/grpo/config.yaml --length_penalty_alpha 0.1
 
 `{alpha}` in `output_dir`, `run_name` and `hub_model_id` is replaced by the run's alpha, `{length_reward}` by the
-reward's name, `{reward}` by the reward and its parameters (e.g. `kimi-kimi_weight1`), and `{FIELD}` by the value of
+reward's name, `{reward}` by the reward and its parameters (e.g. `kimi-weight1`), and `{FIELD}` by the value of
 the selected reward's parameter FIELD. With `--target_length_min/max`, each prompt states a budget drawn once (seeded)
 from that range, in `--target_length_template` (L1's "Think for N tokens." by default).
 """

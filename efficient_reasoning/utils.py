@@ -25,21 +25,23 @@ def fill_alpha(training_args, alpha: float) -> None:
 
 
 def fill_reward_names(training_args) -> None:
-    """Replace `{length_reward}`, `{reward}` (the reward and its parameters, e.g. `kimi-kimi_weight1`) and any
-    `{FIELD}` of the selected reward's parameters in the run's output dir, run name and Hub id."""
-    from .length_rewards import reward_settings
+    """Replace `{length_reward}`, `{reward}` (the reward and its arguments, e.g. `kimi-weight1`) and any `{FIELD}`
+    of the selected reward's config fields in the run's output dir, run name and Hub id."""
+    from .length_rewards import LENGTH_REWARDS, reward_settings
 
-    settings = reward_settings(training_args)
-    values = {key: f"{v:g}" if isinstance(v, float) else str(v) for key, v in settings.items()}
-    values["reward"] = "-".join(
-        [values["length_reward"]] + [f"{k}{v}" for k, v in values.items() if k != "length_reward"]
-    )
-    for name in NAME_FIELDS:
-        value = getattr(training_args, name, None)
+    def text(value) -> str:
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    name = training_args.length_reward
+    values = {key: text(value) for key, value in reward_settings(training_args).items()}
+    arguments = LENGTH_REWARDS[name].parameters.items()
+    values["reward"] = "-".join([name] + [f"{arg}{values[field]}" for arg, field in arguments])
+    for field_name in NAME_FIELDS:
+        value = getattr(training_args, field_name, None)
         if isinstance(value, str):
-            for key, text in values.items():
-                value = value.replace("{" + key + "}", text)
-            setattr(training_args, name, value)
+            for key, filled in values.items():
+                value = value.replace("{" + key + "}", filled)
+            setattr(training_args, field_name, value)
 
 
 def last_checkpoint(training_args) -> str | None:

@@ -136,7 +136,7 @@ def test_script_with_another_reward_names_it_everywhere(tmp_path, tiny):
         run_name="tiny-{length_reward}-a{l1_alpha}",
     )  # fmt: skip
     run_main(["--config", str(path)])
-    out = tmp_path / "run-l1_max-l1_alpha0.01-l1_delta0.5"
+    out = tmp_path / "run-l1_max-alpha0.01-delta0.5"
     card = (out / "README.md").read_text()
     assert "length_reward: `l1_max`" in card and "l1_alpha: `0.01`" in card and "l1_delta: `0.5`" in card
     assert "target_length_range: `[8, 16]`" in card
