@@ -145,3 +145,11 @@ def test_script_with_another_reward_names_it_everywhere(tmp_path, tiny):
     logged = json.loads((out / "trainer_state.json").read_text())["log_history"][0]
     assert 8 <= logged["efficiency/target_tokens"] <= 16 and logged["efficiency/target_abs_error"] >= 0
     assert "efficiency/target_rel_error" in logged
+
+
+def test_training_dynamics_label_names_the_reward():
+    from efficient_reasoning.dynamics import run_label
+
+    kimi = {"length_reward": "kimi", "kimi_weight": 0.5, "length_penalty_alpha": 0.0, "advantage_estimator": "rloo"}
+    assert run_label(kimi, "run") == "kimi (kimi_weight=0.5), rloo"
+    assert run_label({"length_reward": "paper", "length_penalty_alpha": 0.2}, "run") == "α=0.2"

@@ -2,6 +2,8 @@
 
     python -m efficient_reasoning.demo.compare --preset quick --output_dir data/demo
     python -m efficient_reasoning.demo.compare --methods paper,kimi,cosine --rl_steps 40
+    python -m efficient_reasoning.demo.compare --preset quick --num_train 640 --num_heldout 50 --rl_steps 4 \
+        --methods correctness,paper,kimi,shortest_correct,truncation --output_dir data/compare-reduced  # the README's
 
 Reuses the demo's stages (data, initial model, SFT; each skipped when its output exists, so it shares a finished
 `python -m efficient_reasoning.demo` folder), then trains one RL run per method (`recipes/demo/grpo.yaml` with
@@ -104,10 +106,13 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
     parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated of {list(METHODS)}")
     parser.add_argument("--rl_steps", type=int, default=None, help="override the preset's GRPO steps per run")
+    parser.add_argument("--num_train", type=int, default=None, help="override the preset's training problems")
+    parser.add_argument("--num_heldout", type=int, default=None, help="override the preset's held-out problems")
     args = parser.parse_args(argv)
     settings = PRESETS[args.preset]
-    if args.rl_steps is not None:
-        settings = replace(settings, rl_steps=args.rl_steps)
+    for key in ("rl_steps", "num_train", "num_heldout"):
+        if getattr(args, key) is not None:
+            settings = replace(settings, **{key: getattr(args, key)})
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     return compare(Path(args.output_dir), settings, methods)
 
