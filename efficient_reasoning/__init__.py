@@ -5,9 +5,16 @@ __all__ = [
     "EfficientReasoningConfig",
     "EfficientReasoningGRPOTrainer",
     "Verifier",
+    "cosine_length_reward",
     "grpo_advantage",
+    "kimi_length_reward",
+    "l1_exact_reward",
+    "l1_max_reward",
     "length_penalized_reward",
+    "overlong_penalty_reward",
     "rloo_advantage",
+    "shortest_correct_reward",
+    "truncation_reward",
 ]
 
 
@@ -17,6 +24,11 @@ def __getattr__(name: str):
         from . import objective
 
         return getattr(objective, name)
+    if name.endswith("_reward"):
+        from . import length_rewards
+
+        if hasattr(length_rewards, name):
+            return getattr(length_rewards, name)
     if name == "EfficientReasoningConfig":
         from .configs import EfficientReasoningConfig
 

@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 
 from trl import GRPOConfig, ScriptArguments
 
+from .length_rewards import LENGTH_REWARDS
 from .objective import ADVANTAGE_ESTIMATORS
+from .target_length import TARGET_TEMPLATE, check_template
 from .verifier import EXTRACTIONS
 
 
 @dataclass
 class EfficientReasoningConfig(GRPOConfig):
-    """`GRPOConfig` with the paper's length penalty and advantage estimator.
+    """`GRPOConfig` with the paper's length penalty (or another length reward) and advantage estimator.
 
     Defaults that differ from TRL follow the paper: `beta=1e-3` (KL coefficient), `loss_type="grpo"` (token mean per
     sequence, then mean over sequences, as in the authors' PPO loss), `scale_rewards="none"`.
@@ -29,6 +31,45 @@ class EfficientReasoningConfig(GRPOConfig):
             "ablation of Section 5.4).",
             "choices": sorted(ADVANTAGE_ESTIMATORS),
         },
+    )
+    length_reward: str = field(
+        default="paper",
+        metadata={
+            "help": "The length reward: 'paper' (Eq. 4, `length_penalty_alpha`), 'kimi' (Kimi k1.5, `kimi_weight`), "
+            "'l1_exact' / 'l1_max' (L1, `l1_alpha`, `l1_delta`; need target lengths), 'overlong' (DAPO, "
+            "`overlong_max_length`, `overlong_cache_length`), 'truncation' (DLER/ThinkPrune, `truncation_budget`), "
+            "'shortest_correct' (ShorterBetter, `shorter_alpha`, `shorter_beta`), 'cosine' (Yeo et al., "
+            "`cosine_max_length`). See efficient_reasoning/length_rewards.py.",
+            "choices": sorted(LENGTH_REWARDS),
+        },
+    )
+    kimi_weight: float = field(default=1.0, metadata={"help": "kimi: weight of the length reward (>= 0)."})
+    l1_alpha: float = field(default=3e-4, metadata={"help": "l1_exact/l1_max: alpha per token (>= 0; L1: 3e-4)."})
+    l1_delta: float = field(default=0.5, metadata={"help": "l1_max: delta, the reward at the budget (0..1)."})
+    overlong_max_length: int | None = field(
+        default=None, metadata={"help": "overlong: L_max in tokens (default: max_completion_length)."}
+    )
+    overlong_cache_length: int | None = field(
+        default=None, metadata={"help": "overlong: L_cache in tokens (default: overlong_max_length / 5, as DAPO)."}
+    )
+    truncation_budget: int | None = field(
+        default=None, metadata={"help": "truncation: responses over this many tokens get 0 (required for it)."}
+    )
+    shorter_alpha: float = field(default=2.0, metadata={"help": "shortest_correct: reward of a correct answer."})
+    shorter_beta: float = field(
+        default=1e-3, metadata={"help": "shortest_correct: penalty per token away from the shortest correct length."}
+    )
+    cosine_max_length: int | None = field(
+        default=None, metadata={"help": "cosine: L_max in tokens (default: max_completion_length)."}
+    )
+    target_length_min: int | None = field(
+        default=None,
+        metadata={"help": "Target-length control (L1): each prompt gets a budget drawn from [min, max] tokens."},
+    )
+    target_length_max: int | None = field(default=None, metadata={"help": "See `target_length_min`."})
+    target_length_template: str = field(
+        default=TARGET_TEMPLATE,
+        metadata={"help": "How the budget is stated: `{prompt}` is the user message, `{target_length}` the budget."},
     )
     verifier_timeout: float = field(
         default=1.0,
@@ -68,6 +109,7 @@ class EfficientReasoningConfig(GRPOConfig):
             raise ValueError(
                 f"advantage_estimator must be one of {sorted(ADVANTAGE_ESTIMATORS)}, got {self.advantage_estimator!r}"
             )
+        self._check_length_reward()
         if self.verifier_timeout <= 0:
             raise ValueError(f"verifier_timeout must be > 0 seconds, got {self.verifier_timeout}")
         if self.verifier_num_workers < 0:
@@ -77,6 +119,50 @@ class EfficientReasoningConfig(GRPOConfig):
         if self.num_generations is not None and self.num_generations < 2:
             raise ValueError(f"num_generations must be >= 2 for a per-prompt baseline, got {self.num_generations}")
         super().__post_init__()
+        self._resolve_lengths()
+
+    def _check_length_reward(self) -> None:
+        if self.length_reward not in LENGTH_REWARDS:
+            raise ValueError(f"length_reward must be one of {sorted(LENGTH_REWARDS)}, got {self.length_reward!r}")
+        for name, low, high in (("kimi_weight", 0, None), ("l1_alpha", 0, None), ("l1_delta", 0, 1),
+                                ("shorter_alpha", 0, None), ("shorter_beta", 0, None)):  # fmt: skip
+            value = getattr(self, name)
+            if value < low or (high is not None and value > high):
+                bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
+                raise ValueError(f"{name} must be {bounds}, got {value}")
+        for name in ("overlong_max_length", "overlong_cache_length", "truncation_budget", "cosine_max_length"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1 token, got {getattr(self, name)}")
+        if self.length_reward == "truncation" and self.truncation_budget is None:
+            raise ValueError("length_reward='truncation' needs truncation_budget (tokens)")
+        if (self.target_length_min is None) != (self.target_length_max is None):
+            raise ValueError("set both target_length_min and target_length_max, or neither")
+        if self.target_length_min is not None and not 1 <= self.target_length_min <= self.target_length_max:
+            raise ValueError(
+                f"target lengths need 1 <= target_length_min <= target_length_max, got "
+                f"[{self.target_length_min}, {self.target_length_max}]"
+            )
+        check_template(self.target_length_template)
+        if LENGTH_REWARDS[self.length_reward].needs_target and self.target_length_min is None:
+            raise ValueError(
+                f"length_reward={self.length_reward!r} scores against a budget: set target_length_min/max"
+            )
+
+    def _resolve_lengths(self) -> None:
+        """Unset maximum lengths default to `max_completion_length`, so logs and the model card state the values."""
+        if self.overlong_max_length is None:
+            self.overlong_max_length = self.max_completion_length
+        if self.cosine_max_length is None:
+            self.cosine_max_length = self.max_completion_length
+        if self.overlong_max_length is None:  # no max_completion_length either
+            return
+        if self.overlong_cache_length is None:
+            self.overlong_cache_length = max(1, self.overlong_max_length // 5)
+        if self.overlong_cache_length > self.overlong_max_length:
+            raise ValueError(
+                f"overlong_cache_length ({self.overlong_cache_length}) must be <= overlong_max_length "
+                f"({self.overlong_max_length})"
+            )
 
 
 @dataclass

@@ -55,6 +55,13 @@ def method_settings(run_dir: Path) -> dict:
 
 def run_label(settings: dict, fallback: str) -> str:
     alpha, estimator = settings.get("length_penalty_alpha"), settings.get("advantage_estimator")
+    reward = settings.get("length_reward", "paper")
+    if reward != "paper":  # another length reward: its name and parameters
+        from .length_rewards import LENGTH_REWARDS
+
+        fields = LENGTH_REWARDS[reward].parameters.values() if reward in LENGTH_REWARDS else ()
+        params = ", ".join(f"{f}={settings[f]:g}" for f in fields if isinstance(settings.get(f), (int, float)))
+        return f"{reward} ({params})" + (f", {estimator}" if estimator else "")
     if alpha is None:
         return fallback
     return f"α={alpha:g}" + (f", {estimator}" if estimator else "")

@@ -5,6 +5,9 @@
     python -m efficient_reasoning.evaluate --model data/tiny/model --backend transformers \\
         --data_dir ../shared/data/eval --benchmarks math500 --k 2 --limit 4 --max_tokens 64 --output_dir results/tiny
 
+With `--target_tokens 256 512 1024`, each budget is stated in the prompt (L1's "Think for N tokens.") and evaluated
+into `OUTPUT_DIR/target-N`; `OUTPUT_DIR/target_length.json` reports accuracy and used vs requested tokens.
+
 Per benchmark, `OUTPUT_DIR/BENCHMARK/samples.jsonl` gets one row per (problem, sample) as each batch is scored (a
 rerun, also after Ctrl-C, generates only what is missing) and `metrics.json` the metrics, with the generation-cutoff
 baseline derived from the same samples. `OUTPUT_DIR/run.json` records the settings; a rerun with other settings is
@@ -36,6 +39,7 @@ from .generation import (
     sampling_from_args,
 )
 from .metrics import PAPER_CUTOFFS, by_level, cutoff_curve, summarize
+from .target_length import TARGET_TEMPLATE, target_errors, with_budget
 from .utils import setup_logging
 from .verifier import Verifier
 
@@ -212,6 +216,7 @@ def evaluate_benchmark(
     k: int,
     settings: SamplingSettings,
     cutoffs: tuple[int, ...] = PAPER_CUTOFFS,
+    target_tokens: int | None = None,
 ) -> dict:
     log = JsonlLog(out_dir / bench.name / "samples.jsonl")
     sample_and_score(problems, generator, verifier, log, k, settings, desc=bench.name, kind=bench.kind)
@@ -221,6 +226,9 @@ def evaluate_benchmark(
     metrics["cutoffs"] = cutoff_curve(samples, settings.max_tokens, cutoffs)
     if bench.level_column or bench.parts:
         metrics["by_level"] = by_level(samples)
+    if target_tokens is not None:  # the prompt asked for this many tokens: how far the used ones land from it
+        used = [s["num_tokens"] for s in samples]
+        metrics["target"] = {"target_tokens": target_tokens, **target_errors(used, [target_tokens] * len(used))}
     (out_dir / bench.name / "metrics.json").write_text(json.dumps(metrics, indent=2))
     return metrics
 
@@ -265,14 +273,27 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="--model is a training output_dir: evaluate each checkpoint-N into OUTPUT_DIR/checkpoint-N",
     )
+    p.add_argument(
+        "--target_tokens",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="target-length control: for each N, state the budget in the prompt (--target_template) and evaluate "
+        "into OUTPUT_DIR/target-N; OUTPUT_DIR/target_length.json gets accuracy and used vs requested tokens",
+    )
+    p.add_argument("--target_template", default=TARGET_TEMPLATE, help="how the budget is stated ({prompt}, "
+                   "{target_length}); the training option's default")  # fmt: skip
     return p
 
 
-def main(argv: list[str] | None = None) -> dict:
+def main(argv: list[str] | None = None, generator=None, target_tokens: int | None = None) -> dict:
     setup_logging()
     args = build_parser().parse_args(argv)
     if args.all_checkpoints:
         return evaluate_checkpoints(args, sys.argv[1:] if argv is None else argv)
+    if args.target_tokens and target_tokens is None:
+        return evaluate_targets(args, sys.argv[1:] if argv is None else argv)
     names = [n.strip() for n in args.benchmarks.split(",") if n.strip()]
     for item in args.data_file:  # a file under a new name: a math benchmark with `problem` and `answer` columns
         name = item.partition("=")[0]
@@ -299,12 +320,15 @@ def main(argv: list[str] | None = None) -> dict:
     for name in names:
         if BENCHMARKS[name].kind == "choice":
             per_benchmark[name]["prompt_template"] = args.choice_prompt_template
+    if target_tokens is not None:
+        run_config["target_tokens"] = target_tokens
     check_run_config(out_dir / "run.json", run_config, per_benchmark)
+    shared = generator  # `--target_tokens`: one model for every budget
 
     def load_generator():
         # Recorded once the model has loaded and the prompt renders: a run that fails at start leaves the folder
         # free for the corrected command.
-        generator = generator_from_args(args)
+        generator = shared if shared is not None else generator_from_args(args)
         render_prompts(
             generator.tokenizer, [problems[names[0]][0]["question"]], settings.template, settings.use_chat_template
         )
@@ -320,7 +344,7 @@ def main(argv: list[str] | None = None) -> dict:
             bench = BENCHMARKS[name]
             results[name] = evaluate_benchmark(
                 bench, problems[name], generator, verifier, out_dir, ks[name],
-                choice_settings if bench.kind == "choice" else settings, cutoffs,
+                choice_settings if bench.kind == "choice" else settings, cutoffs, target_tokens,
             )  # fmt: skip
             m = results[name]
             print(f"{name}: pass rate {m['pass_rate']:.3f}, avg tokens {m['avg_tokens']:.1f} (k={m['k']})")
@@ -339,6 +363,34 @@ class LazyGenerator:
         if self._generator is None:
             self._generator = self._build()
         return getattr(self._generator, name)
+
+
+def evaluate_targets(args: argparse.Namespace, argv: list[str]) -> dict[int, dict]:
+    """Evaluate with each budget of `--target_tokens` stated in the prompt, into `OUTPUT_DIR/target-N` (one model
+    load for all), and write `OUTPUT_DIR/target_length.json`: per benchmark and budget, the pass rate, the mean
+    used tokens and their mean absolute and relative error against the budget. `plot --targets` draws it."""
+    if any(n < 1 for n in args.target_tokens):
+        raise ValueError(f"--target_tokens must be >= 1, got {args.target_tokens}")
+    generator = LazyGenerator(lambda: generator_from_args(args))
+    results, summary = {}, {}
+    for n in args.target_tokens:
+        budgeted = [
+            "--prompt_template", with_budget(args.prompt_template, n, args.target_template),
+            "--choice_prompt_template", with_budget(args.choice_prompt_template, n, args.target_template),
+            "--output_dir", str(Path(args.output_dir) / f"target-{n}"),
+        ]  # fmt: skip
+        results[n] = main([*argv, *budgeted], generator=generator, target_tokens=n)
+        for name, m in results[n].items():
+            summary.setdefault(name, []).append({"pass_rate": m["pass_rate"], **m["target"]})
+    path = Path(args.output_dir) / "target_length.json"
+    path.write_text(json.dumps(summary, indent=2))
+    for name, rows in summary.items():
+        for r in rows:
+            print(
+                f"{name} target {r['target_tokens']}: pass rate {r['pass_rate']:.3f}, used {r['mean_tokens']:.1f} "
+                f"tokens, |error| {r['mean_abs_error']:.1f} ({100 * r['mean_rel_error']:.1f}%)"
+            )
+    return results
 
 
 def list_checkpoints(run_dir: str | Path) -> list[Path]:

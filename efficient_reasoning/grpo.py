@@ -3,7 +3,10 @@
     accelerate launch --config_file accelerate_configs/zero2.yaml -m efficient_reasoning.grpo \\
         --config recipes/DeepSeek-R1-Distill-Qwen-1.5B/grpo/config.yaml --length_penalty_alpha 0.1
 
-`{alpha}` in `output_dir`, `run_name` and `hub_model_id` is replaced by the run's alpha.
+`{alpha}` in `output_dir`, `run_name` and `hub_model_id` is replaced by the run's alpha, `{length_reward}` by the
+reward's name, `{reward}` by the reward and its parameters (e.g. `kimi-weight1`), and `{FIELD}` by the value of
+the selected reward's parameter FIELD. With `--target_length_min/max`, each prompt states a budget drawn once (seeded)
+from that range, in `--target_length_template` (L1's "Think for N tokens." by default).
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from trl import ModelConfig, TrlParser, get_peft_config
 
 from .configs import DataArguments, EfficientReasoningConfig
 from .data import load_script_dataset, to_prompts
+from .target_length import add_target_lengths
 from .trainer import EfficientReasoningGRPOTrainer
 from .utils import (
     check_hub_access,
     check_model_path,
     config_args,
     fill_alpha,
+    fill_reward_names,
     load_model,
     load_tokenizer,
     recipe_path,
@@ -103,9 +108,18 @@ def main(
     setup_logging()
     set_seed(training_args.seed)
     fill_alpha(training_args, training_args.length_penalty_alpha)
+    fill_reward_names(training_args)
 
     # Data first: a bad dataset fails before a model is downloaded.
     train_dataset = load_train_dataset(script_args)
+    if training_args.target_length_min is not None:  # target-length control: a budget stated in each prompt
+        train_dataset = add_target_lengths(
+            train_dataset,
+            training_args.target_length_min,
+            training_args.target_length_max,
+            training_args.target_length_template,
+            seed=training_args.seed,
+        )
     logger.info("%d training prompts from %s", len(train_dataset), script_args.dataset_name)
     if training_args.push_to_hub:
         check_hub_access(training_args.hub_token)

@@ -5,6 +5,7 @@
 
 Writes `plots/BENCHMARK.png` (one point per model, the generation-cutoff baseline as a curve, the Pareto frontier
 ringed, the paper's points overlaid) and `plots/table.md` (the Appendix E table: tokens and pass rate per model).
+`--targets` folders of `evaluate --target_tokens` give `plots/targets_BENCHMARK.png`: used vs requested tokens.
 """
 
 from __future__ import annotations
@@ -146,12 +147,16 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser.add_argument(
         "--checkpoints", nargs="*", default=[], help="`evaluate --all_checkpoints` folders: checkpoints_BENCHMARK.png"
     )
+    parser.add_argument(
+        "--targets", nargs="*", default=[], help="`evaluate --target_tokens` folders: targets_BENCHMARK.png"
+    )
     parser.add_argument("--smoothing", type=float, default=0.6, help="EMA weight of the training-dynamics lines")
     args = parser.parse_args(argv)
 
-    if not args.results and not args.paper and not args.runs and not args.checkpoints:
-        parser.error("give --results folders, --paper MODEL, --runs, --checkpoints, or several")
+    if not args.results and not args.paper and not args.runs and not args.checkpoints and not args.targets:
+        parser.error("give --results folders, --paper MODEL, --runs, --checkpoints, --targets, or several")
     training = plot_training(args) if args.runs or args.checkpoints else []
+    training += plot_targets(args.targets, Path(args.output_dir)) if args.targets else []
     if not args.results and not args.paper:
         return training
     labels = args.labels or [Path(r).name for r in args.results]
@@ -177,6 +182,48 @@ def main(argv: list[str] | None = None) -> list[Path]:
     for path in written:
         print(f"wrote {path}")
     return training + written
+
+
+def plot_targets(folders: list[str], out: Path) -> list[Path]:
+    """Used against requested tokens per benchmark, one line per `evaluate --target_tokens` folder (its
+    `target_length.json`), with the line of exact control; error bars are the mean absolute error."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = {}
+    for folder in folders:
+        path = Path(folder) / "target_length.json"
+        if not path.exists():
+            raise ValueError(f"{folder}: no target_length.json; run efficient_reasoning.evaluate --target_tokens")
+        runs[Path(folder).name] = json.loads(path.read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for benchmark in dict.fromkeys(b for summary in runs.values() for b in summary):
+        fig, ax = plt.subplots(figsize=(6, 5))
+        top = 0.0
+        for label, summary in runs.items():
+            rows = sorted(summary.get(benchmark, []), key=lambda r: r["target_tokens"])
+            if not rows:
+                continue
+            requested = [r["target_tokens"] for r in rows]
+            used = [r["mean_tokens"] for r in rows]
+            ax.errorbar(requested, used, yerr=[r["mean_abs_error"] for r in rows], marker="o", capsize=3, label=label)
+            top = max(top, *requested, *used)
+        ax.plot([0, top], [0, top], color="0.5", ls="--", lw=0.8, label="used = requested")
+        ax.set_xlabel("requested tokens (budget in the prompt)")
+        ax.set_ylabel("used tokens (mean; bars: mean |error|)")
+        ax.set_title(BENCHMARK_TITLES.get(benchmark, benchmark))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        path = out / f"targets_{benchmark}.png"
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        written.append(path)
+        print(f"wrote {path}")
+    return written
 
 
 def plot_training(args: argparse.Namespace) -> list[Path]:

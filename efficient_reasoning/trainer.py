@@ -13,8 +13,10 @@ from trl import GRPOTrainer
 
 from .configs import EfficientReasoningConfig
 from .dynamics import METHOD_FILE
-from .objective import ADVANTAGE_ESTIMATORS, correctness_mask, length_penalized_reward
+from .length_rewards import LENGTH_REWARDS, compute_length_reward, reward_settings
+from .objective import ADVANTAGE_ESTIMATORS, correctness_mask
 from .rewards import CorrectnessReward
+from .target_length import target_errors
 from .utils import MethodModelCardMixin
 from .verifier import Verifier
 
@@ -30,7 +32,8 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
       functions are taken; the correctness function learns the model's EOS ids here.
     - `_calculate_rewards`: TRL calls reward functions on each process's local rows, but Eq. (5) needs the lengths
       of the correct responses of a prompt's *whole* group, which may be split across processes. After TRL has
-      gathered correctness, this gathers token lengths and the finished flags too, and applies Eq. (4) per group.
+      gathered correctness, this gathers token lengths, the finished flags and any `target_length` too, and applies
+      the `length_reward` the config selects (Eq. (4) by default, see `length_rewards.py`) per group.
     - `_generate_and_score_completions`: TRL's advantage is `R_i - mean_j R_j` (optionally std-scaled); the paper's
       is leave-one-out. This recomputes it from the gathered rewards and hands each process its slice.
 
@@ -45,6 +48,7 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
             raise TypeError(f"`args` must be an EfficientReasoningConfig, got {type(args).__name__}")
         if "reward_funcs" in kwargs:
             raise TypeError("EfficientReasoningGRPOTrainer computes its own reward; do not pass `reward_funcs`")
+        check_target_column(args, kwargs.get("train_dataset"))
         verifier = Verifier(
             timeout=args.verifier_timeout, num_workers=args.verifier_num_workers, extraction=args.answer_extraction
         )
@@ -60,6 +64,8 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
     def model_card_details(self) -> dict:
         return {
             "length_penalty_alpha": self.args.length_penalty_alpha,
+            **reward_settings(self.args),
+            **target_settings(self.args),
             "advantage_estimator": self.args.advantage_estimator,
             "num_generations": self.num_generations,
             "beta (KL)": self.args.beta,
@@ -72,16 +78,23 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
         # Finished-ness as TRL decides it; lengths without the padding after a custom stop id.
         finished = self.correctness.finished(completion_ids_list)
         lengths = self.correctness.lengths(completion_ids_list)
-        local = [[n, float(done)] for n, done in zip(lengths, finished)]
+        targets = [float(x.get("target_length") or "nan") for x in inputs]  # NaN: no budget stated
+        local = [[n, float(done), t] for n, done, t in zip(lengths, finished, targets)]
         local = torch.tensor(local, dtype=torch.float32, device=device)
-        lengths, finished = gather(local).unbind(dim=1)
+        lengths, finished, targets = gather(local).unbind(dim=1)
         mode = "train" if self.model.training else "eval"
         num_generations = self.num_generations if mode == "train" else self.num_generations_eval
         alpha = self.args.length_penalty_alpha
         # A truncated response is incorrect whatever it contains, also if a custom verifier said otherwise.
         correct = torch.where(finished.bool(), correct, torch.zeros_like(correct))
-        rewards = length_penalized_reward(
-            correct.view(-1, num_generations), lengths.view(-1, num_generations), alpha
+        has_target = not torch.isnan(targets).any()
+        if LENGTH_REWARDS[self.args.length_reward].needs_target and not has_target:
+            raise ValueError(f"length_reward={self.args.length_reward!r}: a batch row has no `target_length`")
+        rewards = compute_length_reward(
+            self.args,
+            correct.view(-1, num_generations),
+            lengths.view(-1, num_generations),
+            targets.view(-1, num_generations) if has_target else None,
         ).view(-1)
         self.last_group_scores = {"correct": correct, "lengths": lengths, "finished": finished, "rewards": rewards}
         self._log_group_metrics(mode, correct, lengths, finished, rewards, alpha)
@@ -90,6 +103,9 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
                 "step %d: all %d completions hit max_completion_length=%d without EOS (reward 0, nothing to learn); "
                 "raise max_completion_length", self.state.global_step, len(finished), self.max_completion_length
             )  # fmt: skip
+        if has_target:
+            self.last_group_scores["target_lengths"] = targets
+            self._log_target_metrics(mode, lengths, targets)
         return rewards.unsqueeze(1)
 
     def _log_group_metrics(self, mode, correct, lengths, finished, rewards, alpha) -> None:
@@ -104,6 +120,14 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
         metrics["efficiency/unscorable_frac"].append(correct.float().isnan().float().mean().item())
         metrics["efficiency/reward"].append(rewards.mean().item())
         metrics["efficiency/alpha"].append(alpha)
+
+    def _log_target_metrics(self, mode, lengths, targets) -> None:
+        """How far the used tokens land from the budgets the prompts state (target-length control)."""
+        errors = target_errors(lengths.tolist(), targets.tolist())
+        metrics = self._metrics[mode]
+        metrics["efficiency/target_tokens"].append(targets.mean().item())
+        metrics["efficiency/target_abs_error"].append(errors["mean_abs_error"])
+        metrics["efficiency/target_rel_error"].append(errors["mean_rel_error"])
 
     def _generate_and_score_completions(self, inputs):
         output = super()._generate_and_score_completions(inputs)
@@ -134,6 +158,8 @@ class MethodSettingsCallback(TrainerCallback):
         if state.is_world_process_zero:
             settings = {
                 "length_penalty_alpha": args.length_penalty_alpha,
+                **reward_settings(args),
+                **target_settings(args),
                 "advantage_estimator": args.advantage_estimator,
                 "beta": args.beta,
                 "num_generations": args.num_generations,
@@ -141,3 +167,25 @@ class MethodSettingsCallback(TrainerCallback):
             }
             Path(args.output_dir).mkdir(parents=True, exist_ok=True)
             (Path(args.output_dir) / METHOD_FILE).write_text(json.dumps(settings, indent=2))
+
+
+def target_settings(args) -> dict:
+    """The target-length range and template, when the prompts state a budget."""
+    if args.target_length_min is None:
+        return {}
+    return {
+        "target_length_range": [args.target_length_min, args.target_length_max],
+        "target_length_template": args.target_length_template,
+    }
+
+
+def check_target_column(args: EfficientReasoningConfig, dataset) -> None:
+    """A reward scored against a budget needs the budget per prompt: fail at start, not at the first step."""
+    if not LENGTH_REWARDS[args.length_reward].needs_target or dataset is None:
+        return
+    columns = getattr(dataset, "column_names", None)
+    if columns is not None and "target_length" not in columns:
+        raise ValueError(
+            f"length_reward={args.length_reward!r} needs a `target_length` column in train_dataset (columns: "
+            f"{columns}); efficient_reasoning.target_length.add_target_lengths adds it and states it in the prompt"
+        )

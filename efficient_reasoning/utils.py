@@ -26,6 +26,26 @@ def fill_alpha(training_args, alpha: float) -> None:
             setattr(training_args, name, value.replace("{alpha}", f"{alpha:g}"))
 
 
+def fill_reward_names(training_args) -> None:
+    """Replace `{length_reward}`, `{reward}` (the reward and its arguments, e.g. `kimi-weight1`) and any `{FIELD}`
+    of the selected reward's config fields in the run's output dir, run name and Hub id."""
+    from .length_rewards import LENGTH_REWARDS, reward_settings
+
+    def text(value) -> str:
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    name = training_args.length_reward
+    values = {key: text(value) for key, value in reward_settings(training_args).items()}
+    arguments = LENGTH_REWARDS[name].parameters.items()
+    values["reward"] = "-".join([name] + [f"{arg}{values[field]}" for arg, field in arguments])
+    for field_name in NAME_FIELDS:
+        value = getattr(training_args, field_name, None)
+        if isinstance(value, str):
+            for key, filled in values.items():
+                value = value.replace("{" + key + "}", filled)
+            setattr(training_args, field_name, value)
+
+
 def last_checkpoint(training_args) -> str | None:
     """The checkpoint to resume from: the one given, else the last one in `output_dir`, else None."""
     if training_args.resume_from_checkpoint:

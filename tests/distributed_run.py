@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--output_dir", required=True)
     parser.add_argument("--alpha", type=float, default=0.2)
     parser.add_argument("--estimator", default="rloo")
+    parser.add_argument("--length_reward", default="paper")
     parser.add_argument("--steps", type=int, default=3)
     args = parser.parse_args()
 
@@ -67,6 +68,8 @@ def main() -> None:
     config = EfficientReasoningConfig(
         output_dir=args.output_dir,
         length_penalty_alpha=args.alpha,
+        length_reward=args.length_reward,
+        kimi_weight=0.5,
         advantage_estimator=args.estimator,
         num_generations=8,
         per_device_train_batch_size=4,  # 4 of a prompt's 8 completions on each of the 2 ranks

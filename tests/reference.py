@@ -21,3 +21,54 @@ def grpo(rewards: list[float], eps: float = 1e-4) -> list[float]:
     mean = sum(rewards) / len(rewards)
     std = math.sqrt(sum((r - mean) ** 2 for r in rewards) / (len(rewards) - 1))
     return [(r - mean) / (std + eps) for r in rewards]
+
+
+# Plain-Python versions of the other length rewards (efficient_reasoning/length_rewards.py), one group at a time.
+
+
+def kimi(correct: list[bool], lengths: list[float], weight: float) -> list[float]:
+    low, high = min(lengths), max(lengths)
+    out = []
+    for n, c in zip(lengths, correct):
+        lam = 0.0 if high == low else 0.5 - (n - low) / (high - low)
+        out.append(float(c) + weight * (lam if c else min(0.0, lam)))
+    return out
+
+
+def l1_exact(correct, lengths, targets, alpha):
+    return [float(c) - alpha * abs(t - n) for c, n, t in zip(correct, lengths, targets)]
+
+
+def l1_max(correct, lengths, targets, alpha, delta):
+    return [float(c) * min(1.0, max(0.0, alpha * (t - n) + delta)) for c, n, t in zip(correct, lengths, targets)]
+
+
+def overlong(correct, lengths, max_length, cache_length):
+    out = []
+    for c, n in zip(correct, lengths):
+        if n <= max_length - cache_length:
+            penalty = 0.0
+        elif n <= max_length:
+            penalty = (max_length - cache_length - n) / cache_length
+        else:
+            penalty = -1.0
+        out.append(float(c) + penalty)
+    return out
+
+
+def truncation(correct, lengths, budget):
+    return [float(c and n <= budget) for c, n in zip(correct, lengths)]
+
+
+def shortest_correct(correct, lengths, alpha, beta):
+    correct_lengths = [n for n, c in zip(lengths, correct) if c]
+    sol = min(correct_lengths) if correct_lengths else sum(lengths) / len(lengths)
+    return [alpha * float(c) - beta * abs(n - sol) for c, n in zip(correct, lengths)]
+
+
+def cosine(correct, lengths, max_length, r0c=2.0, rlc=1.0, r0w=-10.0, rlw=0.0, exceed=-10.0):
+    out = []
+    for c, n in zip(correct, lengths):
+        r0, rl = (r0c, rlc) if c else (r0w, rlw)
+        out.append(exceed if n >= max_length else rl + 0.5 * (r0 - rl) * (1 + math.cos(math.pi * n / max_length)))
+    return out

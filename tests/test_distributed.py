@@ -1,6 +1,6 @@
 """Two real processes under `accelerate launch` with DeepSpeed ZeRO-2/3 (gloo on CPU): every rank must train on
-exactly the rewards and advantages an independent computation over each prompt's whole gathered group gives, also
-though each group of 8 completions is split 4 + 4 across the ranks."""
+exactly the rewards (the paper's, and Kimi k1.5's) and advantages an independent computation over each prompt's
+whole gathered group gives, also though each group of 8 completions is split 4 + 4 across the ranks."""
 
 import json
 import os
@@ -15,7 +15,7 @@ from tests import reference
 REPO = Path(__file__).resolve().parents[1]
 
 
-def launch(config: str, tiny: Path, out: Path, estimator: str = "rloo") -> list[list[dict]]:
+def launch(config: str, tiny: Path, out: Path, estimator: str = "rloo", reward: str = "paper") -> list[list[dict]]:
     cmd = [
         sys.executable, "-m", "accelerate.commands.launch",
         "--config_file", str(REPO / "accelerate_configs" / config),
@@ -23,6 +23,7 @@ def launch(config: str, tiny: Path, out: Path, estimator: str = "rloo") -> list[
         str(REPO / "tests" / "distributed_run.py"),
         "--model", str(tiny / "model"), "--data", str(tiny / "arithmetic.jsonl"),
         "--output_dir", str(out), "--estimator", estimator,
+        "--length_reward", reward,
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=900)
@@ -38,10 +39,12 @@ def _rstrip(ids: list[int], pad: int) -> list[int]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("config", "estimator"), [("zero2.yaml", "rloo"), ("zero3.yaml", "rloo"), ("zero2.yaml", "grpo")]
+    ("config", "estimator", "reward"),
+    [("zero2.yaml", "rloo", "paper"), ("zero3.yaml", "rloo", "paper"), ("zero2.yaml", "grpo", "kimi")],
 )
-def test_every_rank_uses_the_whole_group(tmp_path, tiny, config, estimator):
-    ranks = launch(config, tiny, tmp_path, estimator)
+def test_every_rank_uses_the_whole_group(tmp_path, tiny, config, estimator, reward):
+    # kimi's min and max lengths are group statistics over all samples, correct or not
+    ranks = launch(config, tiny, tmp_path, estimator, reward)
     advantage = reference.rloo if estimator == "rloo" else reference.grpo
     assert len(ranks[0]) == len(ranks[1]) == 3
     informative = 0
@@ -58,7 +61,10 @@ def test_every_rank_uses_the_whole_group(tmp_path, tiny, config, estimator):
         correct = [done and len(text) % 2 == 0 for text, done in zip(step0["completions"], finished)]
         strip = pad not in eos
         lengths = [len(_rstrip(ids, pad)) if strip else len(ids) for ids in step0["completion_ids"]]
-        rewards = reference.reward(correct, lengths, step0["alpha"])
+        if reward == "paper":
+            rewards = reference.reward(correct, lengths, step0["alpha"])
+        else:
+            rewards = reference.kimi(correct, lengths, weight=0.5)
         expected = advantage(rewards) if len(set(rewards)) > 1 else [0.0] * 8
         assert step0["advantages"] == pytest.approx(expected[:4], abs=1e-4)
         assert step1["advantages"] == pytest.approx(expected[4:], abs=1e-4)

@@ -33,10 +33,45 @@ def test_recipe_parses(path):
     assert model_args.model_name_or_path == raw["model_name_or_path"]
     assert training_args.learning_rate == raw["learning_rate"]
     if kind == "grpo":
-        assert training_args.length_penalty_alpha == raw["length_penalty_alpha"]
+        reward = raw.get("length_reward", "paper")
+        assert training_args.length_reward == reward
+        if reward == "paper":
+            assert training_args.length_penalty_alpha == raw["length_penalty_alpha"]
+        placeholder = "{alpha}" if reward == "paper" else "{reward}"
         hub_recipe = raw["model_name_or_path"].startswith("deepseek-ai/")
         for name in ("output_dir", "run_name", "hub_model_id") if hub_recipe else ("output_dir",):
-            assert "{alpha}" in raw[name], f"{path}: {name} must name the alpha"
+            assert placeholder in raw[name], f"{path}: {name} must name the {placeholder}"
+
+
+LENGTH_REWARD_RECIPES = [
+    p
+    for p in sorted((REPO / "recipes" / "DeepSeek-R1-Distill-Qwen-1.5B" / "grpo").glob("config_*.yaml"))
+    if "length_reward" in yaml.safe_load(p.read_text())
+]
+
+
+def test_a_recipe_for_each_length_reward():
+    from efficient_reasoning.length_rewards import LENGTH_REWARDS
+
+    rewards = {yaml.safe_load(p.read_text()).get("length_reward") for p in LENGTH_REWARD_RECIPES}
+    assert rewards >= set(LENGTH_REWARDS) - {"paper"}
+
+
+@pytest.mark.parametrize("path", LENGTH_REWARD_RECIPES, ids=lambda p: p.stem)
+def test_length_reward_recipes_keep_the_papers_run_and_name_the_reward(path):
+    from efficient_reasoning.utils import fill_reward_names
+
+    paper = REPO / "recipes" / "DeepSeek-R1-Distill-Qwen-1.5B" / "grpo" / "config.yaml"
+    overrides = ["--bf16", "false", "--use_vllm", "false"]
+    _, base, _ = grpo.parse(["--config", str(paper), *overrides])
+    _, args, _ = grpo.parse(["--config", str(path), *overrides])
+    for key in ("num_generations", "generation_batch_size", "max_completion_length", "temperature", "learning_rate",
+                "per_device_train_batch_size", "gradient_accumulation_steps", "beta", "epsilon", "loss_type",
+                "advantage_estimator", "num_train_epochs", "seed"):  # fmt: skip
+        assert getattr(args, key) == getattr(base, key), key
+    fill_reward_names(args)
+    assert args.hub_model_id.startswith(f"DeepSeek-R1-Distill-Qwen-1.5B-efficient-{args.length_reward}")
+    assert "{" not in args.hub_model_id and len(args.hub_model_id) <= 96  # the Hub's limit on repository names
 
 
 @pytest.mark.parametrize("model", sorted(PAPER))

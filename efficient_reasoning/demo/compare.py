@@ -1,0 +1,121 @@
+"""The length rewards side by side on the CPU demo's task: same data, same SFT start, same RL steps and seed.
+
+    python -m efficient_reasoning.demo.compare --preset quick --output_dir data/demo
+    python -m efficient_reasoning.demo.compare --methods paper,kimi,cosine --rl_steps 40
+    python -m efficient_reasoning.demo.compare --preset quick --num_train 640 --num_heldout 50 --rl_steps 4 \
+        --methods correctness,paper,kimi,shortest_correct,truncation --output_dir data/compare-reduced  # the README's
+
+Reuses the demo's stages (data, initial model, SFT; each skipped when its output exists, so it shares a finished
+`python -m efficient_reasoning.demo` folder), then trains one RL run per method (`recipes/demo/grpo.yaml` with
+`--length_reward` and the method's parameters), evaluates every model on the held-out split and writes
+`compare/table.md`, `compare/accuracy_vs_tokens.png` (one point per method) and `compare/summary.json`.
+The budget rewards (`l1_exact`, `l1_max`) are measured by `evaluate --target_tokens` instead: the demo's model,
+trained from scratch, has never read a budget sentence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from ..utils import setup_logging
+from .run import PRESETS, RECIPES, DemoSettings, build_initial_model, evaluate_model, prepare_data, run_sft
+
+logger = logging.getLogger(__name__)
+
+# Parameters for the demo's scale: answers of about 10 to 128 tokens, `max_completion_length` 128.
+METHODS: dict[str, dict[str, str]] = {
+    "correctness": {"length_reward": "paper", "length_penalty_alpha": "0"},
+    "paper": {"length_reward": "paper", "length_penalty_alpha": "0.4"},
+    "kimi": {"length_reward": "kimi", "kimi_weight": "1"},
+    "shortest_correct": {"length_reward": "shortest_correct", "shorter_alpha": "2", "shorter_beta": "0.01"},
+    "overlong": {"length_reward": "overlong", "overlong_max_length": "128", "overlong_cache_length": "96"},
+    "truncation": {"length_reward": "truncation", "truncation_budget": "40"},
+    "cosine": {"length_reward": "cosine", "cosine_max_length": "128"},
+}
+
+
+def method_label(name: str) -> str:
+    params = {k: v for k, v in METHODS[name].items() if k != "length_reward"}
+    return f"{name} (" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")"
+
+
+def run_method(out: Path, s: DemoSettings, name: str, rl_args: Sequence[str] = ()) -> Path:
+    """One RL run from the demo's SFT model with the method's reward; the rest of the recipe (and `rl_args`, extra
+    `grpo` arguments given to every method) is shared."""
+    target = out / f"compare-{name}"
+    if not (target / "model.safetensors").exists():
+        from .. import grpo
+
+        argv = ["--config", str(RECIPES / "grpo.yaml"), "--model_name_or_path", str(out / "sft"),
+                "--dataset_name", str(out / "data" / "train.jsonl"), "--output_dir", str(target),
+                "--max_steps", str(s.rl_steps), "--seed", str(s.seed)]  # fmt: skip
+        for key, value in METHODS[name].items():
+            argv += [f"--{key}", value]
+        argv += list(rl_args)
+        grpo.main(*grpo.parse(argv), recipe=str(RECIPES / "grpo.yaml"))
+    return target
+
+
+def compare(out: Path, s: DemoSettings, methods: list[str], rl_args: Sequence[str] = ()) -> dict[str, dict]:
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ValueError(f"unknown method(s) {unknown}; choose from {sorted(METHODS)}")
+    out.mkdir(parents=True, exist_ok=True)
+    prepare_data(out, s)
+    build_initial_model(out, s)
+    models = {"SFT start": run_sft(out, s)}
+    for name in methods:
+        models[name] = run_method(out, s, name, rl_args)
+    # the SFT start under the demo's own label: a finished demo's evaluation of it is reused
+    results = {label: evaluate_model(out, s, "SFT_start" if label == "SFT start" else f"compare_{label}", path)
+               for label, path in models.items()}  # fmt: skip
+    write_report(out / "compare", results, s)
+    return results
+
+
+def write_report(folder: Path, results: dict[str, dict], s: DemoSettings) -> None:
+    from ..plot import Point, plot_benchmark
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["| method | pass rate | avg tokens | tokens of correct | truncated |", "|---|---:|---:|---:|---:|"]
+    for name, m in results.items():
+        label = method_label(name) if name in METHODS else name
+        correct = f"{m['avg_tokens_correct']:.1f}" if m["avg_tokens_correct"] is not None else "-"
+        lines.append(
+            f"| {label} | {m['pass_rate']:.3f} | {m['avg_tokens']:.1f} | {correct} | {m['truncated_frac']:.1%} |"
+        )
+    table = "\n".join(lines) + "\n"
+    (folder / "table.md").write_text(table)
+    points = [Point(name, "heldout", m["avg_tokens"], m["pass_rate"], "ours", "model") for name, m in results.items()]
+    plot_benchmark(points, "length rewards on the demo task", folder / "accuracy_vs_tokens.png", ylim=(0.0, 1.05))
+    methods = {name: METHODS.get(name, {}) for name in results}
+    summary = {"settings": asdict(s), "methods": methods, "results": results}
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2))
+    print("\n" + table + f"\nwritten to {folder}: table.md, accuracy_vs_tokens.png, summary.json")
+
+
+def main(argv: list[str] | None = None) -> dict[str, dict]:
+    setup_logging()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output_dir", default="data/demo")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
+    parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated of {list(METHODS)}")
+    parser.add_argument("--rl_steps", type=int, default=None, help="override the preset's GRPO steps per run")
+    parser.add_argument("--num_train", type=int, default=None, help="override the preset's training problems")
+    parser.add_argument("--num_heldout", type=int, default=None, help="override the preset's held-out problems")
+    args = parser.parse_args(argv)
+    settings = PRESETS[args.preset]
+    for key in ("rl_steps", "num_train", "num_heldout"):
+        if getattr(args, key) is not None:
+            settings = replace(settings, **{key: getattr(args, key)})
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    return compare(Path(args.output_dir), settings, methods)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""The length-reward comparison on the demo's task, on tiny settings: every method trains from the same SFT model
+with its own reward, and the report has one row and one point per method."""
+
+import json
+import shutil
+
+import pytest
+
+from efficient_reasoning.demo import compare, run
+from efficient_reasoning.demo.run import DemoSettings
+
+TINY = DemoSettings(num_train=160, num_heldout=8, hidden_size=32, num_layers=1, sft_epochs=1, rl_steps=1,
+                    alphas=(), ablation_alpha=None, eval_k=1, max_tokens=24)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_comparison_on_tiny_settings(tmp_path):
+    # the untrained initial model stands in for the SFT start (the demo's own test covers SFT)
+    run.prepare_data(tmp_path, TINY)
+    run.build_initial_model(tmp_path, TINY)
+    shutil.copytree(tmp_path / "init", tmp_path / "sft")
+    small = ["--per_device_train_batch_size", "16", "--max_completion_length", "24"]
+    results = compare.compare(tmp_path, TINY, ["paper", "kimi"], rl_args=small)
+    assert list(results) == ["SFT start", "paper", "kimi"]
+    for name, reward in (("paper", "paper"), ("kimi", "kimi")):
+        method = json.loads((tmp_path / f"compare-{name}" / "efficient_reasoning.json").read_text())
+        assert method["length_reward"] == reward
+        state = json.loads((tmp_path / f"compare-{name}" / "trainer_state.json").read_text())
+        assert state["global_step"] == 1 and state["log_history"][0]["efficiency/reward"] is not None
+    assert json.loads((tmp_path / "compare-kimi" / "efficient_reasoning.json").read_text())["kimi_weight"] == 1.0
+    table = (tmp_path / "compare" / "table.md").read_text()
+    assert "| paper (length_penalty_alpha=0.4) |" in table and "| kimi (kimi_weight=1) |" in table
+    summary = json.loads((tmp_path / "compare" / "summary.json").read_text())
+    assert summary["results"]["kimi"]["num_samples"] == 8 and summary["methods"]["kimi"]["length_reward"] == "kimi"
+    assert (tmp_path / "compare" / "accuracy_vs_tokens.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_unknown_method_fails_before_any_stage(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown method\(s\) \['linear'\]"):
+        compare.compare(tmp_path, TINY, ["paper", "linear"])
+    assert not (tmp_path / "data").exists()
