@@ -184,9 +184,24 @@ def _parse_gold(gold: str) -> Parsed:
     return _parse(gold)
 
 
+# Words that may stand bare in a math answer; any other run of two or more bare words is prose ("see figure").
+_MATH_WORDS = {"and", "or", "sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "max", "min", "gcd", "lcm", "mod",
+               "det", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "lim", "inf", "sup"}  # fmt: skip
+
+
+def _is_prose(gold: str) -> bool:
+    """Two or more bare words of 3+ letters outside `\\text{}` and LaTeX commands: a note, not an answer.
+    math-verify reads such text as a product of symbols (`see figure` = s*e*e*f*i*g*u*r*e), which would make it
+    "parse" and reward a completion that repeats it."""
+    text = re.sub(r"\\[A-Za-z]+", " ", re.sub(r"\\text\s*\{[^{}]*\}", " ", gold))
+    words = [w for w in re.findall(r"[A-Za-z]+", text) if len(w) >= 3 and w.lower() not in _MATH_WORDS]
+    return len(words) >= 2
+
+
 def is_scorable_gold(gold: str) -> bool:
-    """True when `gold` parses as math in full (rows whose gold does not are dropped or scored as strings)."""
-    return _parse_gold(str(gold)).complete
+    """True when `gold` parses as math in full and is not prose (rows whose gold is not are dropped or scored as
+    strings)."""
+    return not _is_prose(str(gold)) and _parse_gold(str(gold)).complete
 
 
 def _relations_as_sets(values: list, other: list) -> list:

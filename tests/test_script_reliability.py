@@ -83,6 +83,7 @@ def test_unscorable_golds_are_reported_and_dropped(tmp_path, caplog):
         {"problem": "a", "answer": "12"},
         {"problem": "b", "answer": "..."},
         {"problem": "c", "answer": "3"},
+        {"problem": "d", "answer": "see figure"},  # prose: math-verify would read it as a product of symbols
     ]
     data = tmp_path / "d.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -91,9 +92,12 @@ def test_unscorable_golds_are_reported_and_dropped(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         dataset = grpo.load_train_dataset(script_args)
     assert dataset["answer"] == ["12", "3"]
-    assert "1 of 3 rows have a gold answer that cannot be scored (row 1: '...'); dropped" in caplog.text
+    assert (
+        "2 of 4 rows have a gold answer that cannot be scored (row 1: '...', row 3: 'see figure'); dropped"
+        in caplog.text
+    )
     script_args.keep_unscorable_gold = True
-    assert len(grpo.load_train_dataset(script_args)) == 3
+    assert len(grpo.load_train_dataset(script_args)) == 4
     with pytest.raises(ValueError, match="no row has a gold answer the verifier can parse"):
         grpo.drop_unscorable_golds(Dataset.from_list([{"answer": "\\text{}"}]), where="x")
 

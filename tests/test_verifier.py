@@ -176,6 +176,9 @@ def test_extract_answer_choice_and_bad_settings():
 def test_is_scorable_gold():
     assert is_scorable_gold("\\frac{1}{2}") and is_scorable_gold("(2,\\infty)") and is_scorable_gold("1{,}000")
     assert not is_scorable_gold("") and not is_scorable_gold("\\frac{")
+    # prose that math-verify reads as a product of symbols
+    assert not is_scorable_gold("see figure") and not is_scorable_gold("answer is in the text")
+    assert is_scorable_gold("\\text{Evelyn}") and is_scorable_gold("\\sin x + \\cos x") and is_scorable_gold("x^2 + 1")
 
 
 def test_pool_is_not_forked_and_restarts_fast_after_a_kill():
