@@ -1,6 +1,6 @@
 """The CPU demo: an over-thinking tiny model, the length penalty at several alphas, and what it does.
 
-    python -m efficient_reasoning.demo                      # default preset, about 6 minutes on 2 cores
+    python -m efficient_reasoning.demo                      # default preset, about 12 minutes on 2 cores
     python -m efficient_reasoning.demo --preset quick       # a couple of minutes, a weaker effect
     python -m efficient_reasoning.demo --preset long --output_dir data/demo-long
 
