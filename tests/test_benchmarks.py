@@ -33,7 +33,9 @@ def test_verifier_throughput_tiny(tmp_path):
         "".join(json.dumps(dict(zip(("kind", "completion", "gold", "expected"), r))) + "\n" for r in rows)
     )
     argv = ["--num", "20", "--chars", "300", "--math500", str(tmp_path / "none"), "--cases", str(cases)]
+    argv += ["--passes", "2"]
     result = load("verifier_throughput").main(argv)
+    assert len(result["project_per_second_passes"]) == len(result["project_normal_per_second_passes"]) == 2
     totals = result["agreement"]["total"]
     assert totals["project"] == [3, 3, 0, 0]  # cases, agreements, false positives, NaN
     assert totals["plain"][0] == 3 and totals["plain"][1] < 3  # plain math-verify misses the choice case
