@@ -20,20 +20,19 @@ def levels_of(results: dict[str, dict]) -> list[str]:
 
 def plot_accuracy_vs_tokens(results: dict[str, dict], path: Path) -> Path:
     """One panel per level, one marker per model, named in a shared legend (no labels on the points to overlap);
-    the accuracy axis spans the data, not 0-1, so the differences show."""
+    the shared accuracy axis spans the data, not 0-1, so the differences show."""
     plt = _pyplot()
     levels = levels_of(results)
-    fig, axes = plt.subplots(1, len(levels), figsize=(3.2 * len(levels), 3.6))
+    fig, axes = plt.subplots(1, len(levels), figsize=(3.2 * len(levels), 3.6), sharey=True)
+    rates = [m["by_level"][lv]["pass_rate"] for m in results.values() for lv in levels]
+    axes[0].set_ylim(min(min(rates) - 0.05, 0.9), 1.01)
     markers = "osD^vP*X"
     for ax, level in zip(axes, levels):
         for i, (label, m) in enumerate(results.items()):
             lv = m["by_level"][level]
             ax.scatter(lv["avg_tokens"], lv["pass_rate"], s=55, color=f"C{i}", marker=markers[i % len(markers)],
                        label=label, zorder=3)  # fmt: skip
-        rates = [m["by_level"][level]["pass_rate"] for m in results.values()]
         tokens = [m["by_level"][level]["avg_tokens"] for m in results.values()]
-        low = min(min(rates) - 0.05, 0.9)
-        ax.set_ylim(low, min(1.0, max(rates)) + 0.02)
         ax.set_xlim(0, max(tokens) * 1.15)
         ax.set_title(f"level {level}: {level} addition{'s' if level != '1' else ''}", fontsize=10)
         ax.set_xlabel("average tokens")
