@@ -1,15 +1,17 @@
-"""The CPU demo: an over-thinking tiny model, the length penalty at several alphas, and what it does.
+"""The CPU demo: an over-thinking tiny model on problems of 4 difficulty levels, the length penalty at several
+alphas, and what it does per level.
 
-    python -m efficient_reasoning.demo                      # default preset, about 6 minutes on 2 cores
-    python -m efficient_reasoning.demo --preset quick       # a couple of minutes, a weaker effect
+    python -m efficient_reasoning.demo                      # default preset
+    python -m efficient_reasoning.demo --preset quick       # fewer RL steps and held-out problems, a weaker effect
     python -m efficient_reasoning.demo --preset long --output_dir data/demo-long
 
 Stages, each skipped when its output exists (so an interrupted demo resumes): the task's data, a tiny Qwen2 model
 built from scratch, SFT on verbose traces (`efficient_reasoning.sft`, `recipes/demo/sft.yaml`), GRPO with the
 length penalty for every alpha and the std-scaled `grpo` ablation (`efficient_reasoning.grpo`,
-`recipes/demo/grpo.yaml`), evaluation of every model on the held-out split (`efficient_reasoning.evaluate`), and
-a report: `table.md`, `accuracy_vs_tokens.png`, `training_dynamics.png` (the RL runs' logged accuracy, tokens,
-truncation and reward per step) and `summary.json` with the demo's own checks.
+`recipes/demo/grpo.yaml`), evaluation of every model on the held-out split (`efficient_reasoning.evaluate`, per
+level), and a report: `table.md` (per level), `accuracy_vs_tokens.png` and `tokens_by_level.png` (`plots.py`),
+`training_dynamics.png` (the RL runs' logged accuracy, tokens, truncation and reward per step), `summary.json` with
+the demo's own checks, and `stage_times.json` (also printed).
 """
 
 from __future__ import annotations
