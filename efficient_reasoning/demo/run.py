@@ -35,7 +35,8 @@ RECIPES = REPO / "recipes" / "demo"
 MIN_SFT_PASS = 0.8
 RISE_TOLERANCE = 1.0  # tokens; sampling noise between neighbouring alphas
 MAX_ALPHA_RATIO = 0.85
-MIN_SAVING_GAP = 0.15
+MIN_SAVING = 0.2  # share of the SFT start's tokens saved on the easiest level
+MIN_SAVING_RATIO = 1.3  # ...and how many times the hardest level's share
 MAX_HARD_DROP = 0.05
 
 
@@ -160,9 +161,10 @@ def check(results: dict[str, dict], s: DemoSettings) -> list[tuple[str, bool]]:
     default = results.get(f"RL alpha={s.default_alpha:g}")
     if default is not None:
         saved = {lv: 1 - _tokens(default, lv) / _tokens(sft, lv) for lv in (easy, hard)}
-        checks.append((f"alpha={s.default_alpha:g} saves {saved[easy]:.0%} of the tokens on level {easy} and "
-                       f"{saved[hard]:.0%} on level {hard} (easiest at least {MIN_SAVING_GAP * 100:.0f} points more)",
-                       saved[easy] - saved[hard] >= MIN_SAVING_GAP))  # fmt: skip
+        checks.append((f"alpha={s.default_alpha:g} saves {saved[easy]:.0%} of the SFT start's tokens on level {easy} "
+                       f"and {saved[hard]:.0%} on level {hard} (level {easy} at least {MIN_SAVING:.0%} and "
+                       f"{MIN_SAVING_RATIO:g}x level {hard}'s share)",
+                       saved[easy] >= MIN_SAVING and saved[easy] >= MIN_SAVING_RATIO * saved[hard]))  # fmt: skip
         drop = sft["by_level"][hard]["pass_rate"] - default["by_level"][hard]["pass_rate"]
         change = f"{abs(drop) * 100:.1f} points {'below' if drop > 0 else 'above'}"
         checks.append((f"alpha={s.default_alpha:g} pass rate on level {hard} is {change} the SFT start's "
