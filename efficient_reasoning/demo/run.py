@@ -42,9 +42,9 @@ MAX_HARD_DROP = 0.05
 
 @dataclass(frozen=True)
 class DemoSettings:
-    num_train: int = 8000
+    num_train: int = 4000
     num_heldout: int = 400  # 100 per level
-    max_rereads: int = 6
+    max_rechecks: int = 6
     hidden_size: int = 128
     num_layers: int = 4
     sft_epochs: int = 2
@@ -53,14 +53,14 @@ class DemoSettings:
     ablation_alpha: float | None = 0.1  # the std-scaled `grpo` advantage at this alpha (None: skip)
     default_alpha: float = 0.1  # the paper's default-like alpha, whose per-level effect the checks test
     eval_k: int = 2
-    max_tokens: int = 128
+    max_tokens: int = 160
     seed: int = 0
 
 
 PRESETS = {
-    "quick": DemoSettings(num_train=4000, num_heldout=200, sft_epochs=2, rl_steps=25, ablation_alpha=None),
+    "quick": DemoSettings(num_train=3000, num_heldout=200, sft_epochs=2, rl_steps=25, ablation_alpha=None),
     "default": DemoSettings(),
-    "long": DemoSettings(num_train=12000, num_heldout=500, sft_epochs=3, rl_steps=150, eval_k=4),
+    "long": DemoSettings(num_train=8000, num_heldout=500, sft_epochs=2, rl_steps=150, eval_k=4),
 }
 
 
@@ -69,7 +69,7 @@ def prepare_data(out: Path, s: DemoSettings) -> None:
         return
     train, heldout = task.splits(s.num_train, s.num_heldout, s.seed)
     (out / "data").mkdir(parents=True, exist_ok=True)
-    write_jsonl(out / "data" / "sft.jsonl", task.sft_rows(train, s.max_rereads, s.seed))
+    write_jsonl(out / "data" / "sft.jsonl", task.sft_rows(train, s.max_rechecks, s.seed))
     write_jsonl(out / "data" / "train.jsonl", task.as_rows(train))
     write_jsonl(out / "data" / "heldout.jsonl", task.as_rows(heldout, start_id=len(train)))
 
@@ -80,7 +80,7 @@ def build_initial_model(out: Path, s: DemoSettings) -> None:
     from ..tiny import build_model, build_tokenizer
 
     train, _ = task.splits(s.num_train, s.num_heldout, s.seed)
-    tokenizer = build_tokenizer(1000, task.tokenizer_corpus(train[:2000], s.max_rereads))
+    tokenizer = build_tokenizer(1000, task.tokenizer_corpus(train[:2000], s.max_rechecks))
     model = build_model(tokenizer, s.hidden_size, s.num_layers, s.seed)
     model.save_pretrained(out / "init")
     tokenizer.save_pretrained(out / "init")  # every stage reloads it from here, so all tokenize alike

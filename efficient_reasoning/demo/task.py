@@ -1,49 +1,50 @@
-"""The demo's synthetic task: chained sums whose necessary reasoning grows with the difficulty level.
+"""The demo's synthetic task: turns of a dial, whose necessary reasoning grows with the difficulty level.
 
-A level-L problem starts from one number and adds L more (`Mei has 3 cups and gets 5, then 2, then 7 more. How
-many cups in total?`). The worked answer writes out one addition per step (`3 + 5 = 8. 8 + 2 = 10. 10 + 7 = 17.`),
-and the final answer needs every intermediate sum: a tiny model cannot add 7 numbers in one jump, so skipping a
-needed step costs accuracy. The "over-thinking" traces of the starting model first re-read the problem a random
-number of times, independent of the level, like the restatements of the distilled R1 models: the padding is
-unneeded at every level, and it is a larger share of an easy problem's trace than of a hard one's. The numbers in
-one problem are distinct digits, so every step's operand is found unambiguously in the question. The answer goes
-through `\\boxed{}` and the project's math-verify checker, like the real recipes. The prompt is the question
-alone: the paper's instruction would only lengthen every sequence of a model trained from scratch.
+A level-L problem asks where a 10-digit dial points after L turns (`Mei's dial shows 8. Each turn moves it one
+forward, from 9 on to 0. What does it show after 4 turns?`). The worked answer writes out one turn per step
+(`Turn 1 of 4: 8 to 9. Turn 2 of 4: 9 to 0. ...`): each step is a one-digit count that a tiny model learns
+quickly, since every number it needs stands a fixed distance back, but the answer after L turns needs every step
+(the model never sees a jump of several turns), so skipping a needed step costs accuracy. The "over-thinking" traces of the starting model then
+double-check the result a random number of times, independent of the level, like the re-checks of the distilled R1
+models: the padding is unneeded at every level, and it is a larger share of an easy problem's trace than of a hard
+one's. The answer goes through `\\boxed{}` and the project's checker,
+like the real recipes. The prompt is the question alone: the paper's instruction would only lengthen every sequence
+of a model trained from scratch.
 """
 
 from __future__ import annotations
 
 import random
 
-LEVELS = (1, 2, 4, 6)  # additions needed per level
-REREAD = "Let me re-read the problem."
+LEVELS = (1, 2, 4, 6)  # turns needed per level
+RECHECK = "Let me check: it shows {}."
 NAMES = ("Tom", "Ana", "Raj", "Mei", "Sam", "Lea", "Ivan", "Noor", "Ben", "Zoe", "Omar", "Kim", "Eva", "Leo", "Mia",
          "Ali", "Ted", "Amy", "Max", "Ida")  # fmt: skip
-ITEMS = ("apples", "books", "coins", "pens", "cards", "shells", "stamps", "marbles", "cups", "kites", "hats", "toys",
-         "eggs", "rocks", "bells", "keys")  # fmt: skip
+DIALS = ("dial", "wheel", "lock", "meter", "counter", "spinner")
 
 
 def question(p: dict) -> str:
-    adds = ", then ".join(str(n) for n in p["adds"])
-    return f"{p['name']} has {p['start']} {p['item']} and gets {adds} more. How many {p['item']} in total?"
+    turns = "1 turn" if p["level"] == 1 else f"{p['level']} turns"
+    return (f"{p['name']}'s {p['dial']} shows {p['start']}. Each turn moves it one forward, from 9 on to 0. "
+            f"What does it show after {turns}?")  # fmt: skip
 
 
 def answer(p: dict) -> str:
-    return str(p["start"] + sum(p["adds"]))
+    return str((p["start"] + p["level"]) % 10)
 
 
 def steps(p: dict) -> list[str]:
-    """The necessary reasoning: one written-out addition per added number."""
-    lines, total = [], p["start"]
-    for n in p["adds"]:
-        lines.append(f"{total} + {n} = {total + n}.")
-        total += n
+    """The necessary reasoning: one written-out turn per step."""
+    lines, shown = [], p["start"]
+    for turn in range(1, p["level"] + 1):
+        lines.append(f"Turn {turn} of {p['level']}: {shown} to {(shown + 1) % 10}.")
+        shown = (shown + 1) % 10
     return lines
 
 
-def trace(p: dict, rereads: int) -> str:
-    """A worked answer that re-reads the problem `rereads` times before the steps that solve it."""
-    return " ".join([REREAD] * rereads + steps(p) + [f"The answer is \\boxed{{{answer(p)}}}."])
+def trace(p: dict, rechecks: int) -> str:
+    """A worked answer: the steps that solve the problem, then `rechecks` unneeded re-checks of the result."""
+    return " ".join(steps(p) + [RECHECK.format(answer(p))] * rechecks + [f"The answer is \\boxed{{{answer(p)}}}."])
 
 
 def splits(num_train: int, num_heldout: int, seed: int = 0) -> tuple[list[dict], list[dict]]:
@@ -55,9 +56,8 @@ def splits(num_train: int, num_heldout: int, seed: int = 0) -> tuple[list[dict],
         level = min(by_level, key=lambda lv: len(by_level[lv]))
         if len(by_level[level]) * len(LEVELS) >= total:
             break
-        digits = rng.sample(range(1, 10), level + 1)
-        p = {"name": rng.choice(NAMES), "item": rng.choice(ITEMS), "level": level, "start": digits[0],
-             "adds": digits[1:]}  # fmt: skip
+        p = {"name": rng.choice(NAMES), "dial": rng.choice(DIALS), "level": level,
+             "start": rng.randrange(10)}  # fmt: skip
         if question(p) not in seen:
             seen.add(question(p))
             by_level[level].append(p)
@@ -78,17 +78,17 @@ def as_rows(problems: list[dict], start_id: int = 0) -> list[dict]:
     ]
 
 
-def sft_rows(problems: list[dict], max_rereads: int, seed: int = 0) -> list[dict]:
-    """TRL prompt-completion rows with verbose traces of 0..max_rereads re-reads (uniform, whatever the level)."""
+def sft_rows(problems: list[dict], max_rechecks: int, seed: int = 0) -> list[dict]:
+    """TRL prompt-completion rows with verbose traces of 0..max_rechecks re-checks (uniform, whatever the level)."""
     rng = random.Random(seed)
     return [
         {
             "prompt": [{"role": "user", "content": question(p)}],
-            "completion": [{"role": "assistant", "content": trace(p, rng.randint(0, max_rereads))}],
+            "completion": [{"role": "assistant", "content": trace(p, rng.randint(0, max_rechecks))}],
         }
         for p in problems
     ]
 
 
-def tokenizer_corpus(problems: list[dict], max_rereads: int) -> list[str]:
-    return [question(p) + " " + trace(p, max_rereads) for p in problems] + ["user assistant"] * 20
+def tokenizer_corpus(problems: list[dict], max_rechecks: int) -> list[str]:
+    return [question(p) + " " + trace(p, max_rechecks) for p in problems] + ["user assistant"] * 20
