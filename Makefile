@@ -22,7 +22,8 @@ format:
 tiny:
 	$(PYTHON) -m efficient_reasoning.tiny --output_dir data/tiny
 
-# The CPU demo: over-thinking tiny model, length penalty at alpha 0 / 0.1 / 0.4 and the grpo ablation, report.
+# The CPU demo: over-thinking tiny model on 4 difficulty levels, length penalty at alpha 0 / 0.1 / 0.4 and the grpo
+# ablation, per-level report.
 # DEMO_ARGS="--preset quick" for a shorter run, "--preset long" for a longer one.
 demo: install
 	$(PYTHON) -m efficient_reasoning.demo $(DEMO_ARGS)

@@ -39,3 +39,27 @@ def test_unknown_method_fails_before_any_stage(tmp_path):
     with pytest.raises(ValueError, match=r"unknown method\(s\) \['linear'\]"):
         compare.compare(tmp_path, TINY, ["paper", "linear"])
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.slow
+def test_target_length_control_on_tiny_settings(tmp_path):
+    run.prepare_data(tmp_path, TINY)
+    run.build_initial_model(tmp_path, TINY)
+    shutil.copytree(tmp_path / "init", tmp_path / "sft")
+    small = ["--per_device_train_batch_size", "16", "--max_completion_length", "24"]
+    summaries = compare.target_length_control(tmp_path, TINY, [8, 16], rl_args=small)
+    method = json.loads((tmp_path / "compare-l1_exact" / "efficient_reasoning.json").read_text())
+    assert method["length_reward"] == "l1_exact" and method["l1_alpha"] == 0.01
+    state = json.loads((tmp_path / "compare-l1_exact" / "trainer_state.json").read_text())
+    assert state["log_history"][0]["efficiency/target_tokens"] >= 20  # budgets drawn from [20, 140]
+    assert list(summaries) == ["SFT start", "l1_exact"]
+    for label, rows in summaries.items():
+        assert [r["target_tokens"] for r in rows] == [8, 16]
+        folder = tmp_path / "compare" / "targets" / label.replace(" ", "_") / "target-16"
+        assert "Think for 16 tokens." in json.loads((folder / "run.json").read_text())["prompt_template"]
+        samples = [json.loads(line) for line in (folder / "heldout" / "samples.jsonl").read_text().splitlines()]
+        used = sum(s["num_tokens"] for s in samples) / len(samples)
+        assert rows[1]["mean_tokens"] == pytest.approx(used)
+    table = (tmp_path / "compare" / "target_length.md").read_text().splitlines()
+    assert len(table) == 2 + 4 and table[-1].startswith("| l1_exact (l1_alpha=0.01, target_length_min=20")
+    assert (tmp_path / "compare" / "targets_heldout.png").read_bytes()[:4] == b"\x89PNG"

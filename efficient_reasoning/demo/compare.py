@@ -2,15 +2,16 @@
 
     python -m efficient_reasoning.demo.compare --preset quick --output_dir data/demo
     python -m efficient_reasoning.demo.compare --methods paper,kimi,cosine --rl_steps 40
-    python -m efficient_reasoning.demo.compare --preset quick --num_train 640 --num_heldout 50 --rl_steps 4 \
-        --methods correctness,paper,kimi,shortest_correct,truncation --output_dir data/compare-reduced  # the README's
+    python -m efficient_reasoning.demo.compare --targets 40,60,80,100,120   # and L1's target-length control
 
 Reuses the demo's stages (data, initial model, SFT; each skipped when its output exists, so it shares a finished
 `python -m efficient_reasoning.demo` folder), then trains one RL run per method (`recipes/demo/grpo.yaml` with
 `--length_reward` and the method's parameters), evaluates every model on the held-out split and writes
 `compare/table.md`, `compare/accuracy_vs_tokens.png` (one point per method) and `compare/summary.json`.
-The budget rewards (`l1_exact`, `l1_max`) are measured by `evaluate --target_tokens` instead: the demo's model,
-trained from scratch, has never read a budget sentence.
+With `--targets`, also L1's target-length control: one RL run with `l1_exact` and a budget per prompt, stated in it
+(`TARGET_METHOD`), then the SFT start and that model asked for each budget on the held-out split through
+`evaluate --target_tokens`: `compare/target_length.md` (pass rate, used tokens, mean absolute and relative error per
+budget) and `compare/targets_heldout.png` (used vs requested tokens).
 """
 
 from __future__ import annotations
@@ -27,20 +28,24 @@ from .run import PRESETS, RECIPES, DemoSettings, build_initial_model, evaluate_m
 
 logger = logging.getLogger(__name__)
 
-# Parameters for the demo's scale: answers of about 10 to 128 tokens, `max_completion_length` 128.
+# Parameters for the demo's scale: answers of about 15 to 160 tokens, `max_completion_length` 160.
 METHODS: dict[str, dict[str, str]] = {
     "correctness": {"length_reward": "paper", "length_penalty_alpha": "0"},
     "paper": {"length_reward": "paper", "length_penalty_alpha": "0.4"},
     "kimi": {"length_reward": "kimi", "kimi_weight": "1"},
     "shortest_correct": {"length_reward": "shortest_correct", "shorter_alpha": "2", "shorter_beta": "0.01"},
-    "overlong": {"length_reward": "overlong", "overlong_max_length": "128", "overlong_cache_length": "96"},
-    "truncation": {"length_reward": "truncation", "truncation_budget": "40"},
-    "cosine": {"length_reward": "cosine", "cosine_max_length": "128"},
+    "overlong": {"length_reward": "overlong", "overlong_max_length": "160", "overlong_cache_length": "120"},
+    "truncation": {"length_reward": "truncation", "truncation_budget": "80"},
+    "cosine": {"length_reward": "cosine", "cosine_max_length": "160"},
 }
+# L1-Exact with a budget per training prompt, drawn from the range of the demo's answer lengths; alpha scaled to
+# them (L1's 3e-4 is for budgets of thousands of tokens).
+TARGET_METHOD = {"length_reward": "l1_exact", "l1_alpha": "0.01", "target_length_min": "20",
+                 "target_length_max": "140"}  # fmt: skip
 
 
 def method_label(name: str) -> str:
-    params = {k: v for k, v in METHODS[name].items() if k != "length_reward"}
+    params = {k: v for k, v in {**METHODS, "l1_exact": TARGET_METHOD}[name].items() if k != "length_reward"}
     return f"{name} (" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")"
 
 
@@ -54,7 +59,7 @@ def run_method(out: Path, s: DemoSettings, name: str, rl_args: Sequence[str] = (
         argv = ["--config", str(RECIPES / "grpo.yaml"), "--model_name_or_path", str(out / "sft"),
                 "--dataset_name", str(out / "data" / "train.jsonl"), "--output_dir", str(target),
                 "--max_steps", str(s.rl_steps), "--seed", str(s.seed)]  # fmt: skip
-        for key, value in METHODS[name].items():
+        for key, value in {**METHODS, "l1_exact": TARGET_METHOD}[name].items():
             argv += [f"--{key}", value]
         argv += list(rl_args)
         grpo.main(*grpo.parse(argv), recipe=str(RECIPES / "grpo.yaml"))
@@ -76,6 +81,41 @@ def compare(out: Path, s: DemoSettings, methods: list[str], rl_args: Sequence[st
                for label, path in models.items()}  # fmt: skip
     write_report(out / "compare", results, s)
     return results
+
+
+def target_length_control(out: Path, s: DemoSettings, targets: Sequence[int], rl_args: Sequence[str] = ()) -> dict:
+    """L1 on the demo: train `l1_exact` with budgets in the prompts, then ask the SFT start and that model for each
+    of `targets` tokens on the held-out split; returns `target_length.json` of each, by model label."""
+    from .. import evaluate
+    from ..plot import plot_targets
+
+    prepare_data(out, s)
+    build_initial_model(out, s)
+    models = {"SFT start": run_sft(out, s), "l1_exact": run_method(out, s, "l1_exact", rl_args)}
+    folders, summaries = [], {}
+    for label, path in models.items():
+        folder = out / "compare" / "targets" / label.replace(" ", "_")
+        evaluate.main(["--model", str(path), "--output_dir", str(folder), "--benchmarks", "heldout",
+                       "--data_file", f"heldout={out / 'data' / 'heldout.jsonl'}", "--backend", "transformers",
+                       "--prompt_template", "{question}", "--max_tokens", str(s.max_tokens), "--k", str(s.eval_k),
+                       "--seed", str(s.seed), "--batch_size", "100", "--chunk_size", "100", "--cutoffs", "",
+                       "--target_tokens", *map(str, targets)])  # fmt: skip
+        folders.append(str(folder))
+        summaries[label] = json.loads((folder / "target_length.json").read_text())["heldout"]
+    lines = [
+        "| model | budget | pass rate | used tokens | mean abs error | mean rel error |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, rows in summaries.items():
+        name = method_label(label) if label == "l1_exact" else label
+        for r in rows:
+            lines.append(f"| {name} | {r['target_tokens']} | {r['pass_rate']:.3f} | {r['mean_tokens']:.1f} | "
+                         f"{r['mean_abs_error']:.1f} | {r['mean_rel_error']:.1%} |")  # fmt: skip
+    table = "\n".join(lines) + "\n"
+    (out / "compare" / "target_length.md").write_text(table)
+    plot_targets(folders, out / "compare")
+    print("\n" + table + f"\nwritten to {out / 'compare'}: target_length.md, targets_heldout.png")
+    return summaries
 
 
 def write_report(folder: Path, results: dict[str, dict], s: DemoSettings) -> None:
@@ -108,13 +148,18 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     parser.add_argument("--rl_steps", type=int, default=None, help="override the preset's GRPO steps per run")
     parser.add_argument("--num_train", type=int, default=None, help="override the preset's training problems")
     parser.add_argument("--num_heldout", type=int, default=None, help="override the preset's held-out problems")
+    parser.add_argument("--targets", default=None, help="comma-separated budgets: also run L1's target-length control")
     args = parser.parse_args(argv)
     settings = PRESETS[args.preset]
     for key in ("rl_steps", "num_train", "num_heldout"):
         if getattr(args, key) is not None:
             settings = replace(settings, **{key: getattr(args, key)})
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    return compare(Path(args.output_dir), settings, methods)
+    results = compare(Path(args.output_dir), settings, methods) if methods else {}
+    if args.targets:
+        targets = [int(t) for t in args.targets.split(",") if t.strip()]
+        results["target_length"] = target_length_control(Path(args.output_dir), settings, targets)
+    return results
 
 
 if __name__ == "__main__":

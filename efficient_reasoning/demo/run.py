@@ -1,15 +1,17 @@
-"""The CPU demo: an over-thinking tiny model, the length penalty at several alphas, and what it does.
+"""The CPU demo: an over-thinking tiny model on problems of 4 difficulty levels, the length penalty at several
+alphas, and what it does per level.
 
-    python -m efficient_reasoning.demo                      # default preset, about 12 minutes on 2 cores
-    python -m efficient_reasoning.demo --preset quick       # a couple of minutes, a weaker effect
+    python -m efficient_reasoning.demo                      # default preset
+    python -m efficient_reasoning.demo --preset quick       # fewer RL steps and held-out problems, a weaker effect
     python -m efficient_reasoning.demo --preset long --output_dir data/demo-long
 
 Stages, each skipped when its output exists (so an interrupted demo resumes): the task's data, a tiny Qwen2 model
 built from scratch, SFT on verbose traces (`efficient_reasoning.sft`, `recipes/demo/sft.yaml`), GRPO with the
 length penalty for every alpha and the std-scaled `grpo` ablation (`efficient_reasoning.grpo`,
-`recipes/demo/grpo.yaml`), evaluation of every model on the held-out split (`efficient_reasoning.evaluate`), and
-a report: `table.md`, `accuracy_vs_tokens.png`, `training_dynamics.png` (the RL runs' logged accuracy, tokens,
-truncation and reward per step) and `summary.json` with the demo's own checks.
+`recipes/demo/grpo.yaml`), evaluation of every model on the held-out split (`efficient_reasoning.evaluate`, per
+level), and a report: `table.md` (per level), `accuracy_vs_tokens.png` and `tokens_by_level.png` (`plots.py`),
+`training_dynamics.png` (the RL runs' logged accuracy, tokens, truncation and reward per step), `summary.json` with
+the demo's own checks, and `stage_times.json` (also printed).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -28,27 +31,36 @@ logger = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parents[2]
 RECIPES = REPO / "recipes" / "demo"
 
+# thresholds of the demo's checks (see `check`)
+MIN_SFT_PASS = 0.8
+RISE_TOLERANCE = 1.0  # tokens; sampling noise between neighbouring alphas
+MAX_ALPHA_RATIO = 0.85
+MIN_SAVING = 0.2  # share of the SFT start's tokens saved on the easiest level
+MIN_SAVING_RATIO = 1.3  # ...and how many times the hardest level's share
+MAX_HARD_DROP = 0.05
+
 
 @dataclass(frozen=True)
 class DemoSettings:
-    num_train: int = 8000
-    num_heldout: int = 200
-    max_rereads: int = 6
+    num_train: int = 4000
+    num_heldout: int = 400  # 100 per level
+    max_rechecks: int = 6
     hidden_size: int = 128
     num_layers: int = 4
     sft_epochs: int = 2
     rl_steps: int = 60
     alphas: tuple[float, ...] = (0.0, 0.1, 0.4)
     ablation_alpha: float | None = 0.1  # the std-scaled `grpo` advantage at this alpha (None: skip)
+    default_alpha: float = 0.1  # the paper's default-like alpha, whose per-level effect the checks test
     eval_k: int = 2
-    max_tokens: int = 128
+    max_tokens: int = 160
     seed: int = 0
 
 
 PRESETS = {
-    "quick": DemoSettings(num_train=4000, num_heldout=100, sft_epochs=2, rl_steps=25, ablation_alpha=None),
+    "quick": DemoSettings(num_train=3000, num_heldout=200, sft_epochs=2, rl_steps=25, ablation_alpha=None),
     "default": DemoSettings(),
-    "long": DemoSettings(num_train=12000, num_heldout=500, sft_epochs=3, rl_steps=150, eval_k=4),
+    "long": DemoSettings(num_train=8000, num_heldout=500, sft_epochs=2, rl_steps=150, eval_k=4),
 }
 
 
@@ -57,7 +69,7 @@ def prepare_data(out: Path, s: DemoSettings) -> None:
         return
     train, heldout = task.splits(s.num_train, s.num_heldout, s.seed)
     (out / "data").mkdir(parents=True, exist_ok=True)
-    write_jsonl(out / "data" / "sft.jsonl", task.sft_rows(train, s.max_rereads, s.seed))
+    write_jsonl(out / "data" / "sft.jsonl", task.sft_rows(train, s.max_rechecks, s.seed))
     write_jsonl(out / "data" / "train.jsonl", task.as_rows(train))
     write_jsonl(out / "data" / "heldout.jsonl", task.as_rows(heldout, start_id=len(train)))
 
@@ -68,7 +80,7 @@ def build_initial_model(out: Path, s: DemoSettings) -> None:
     from ..tiny import build_model, build_tokenizer
 
     train, _ = task.splits(s.num_train, s.num_heldout, s.seed)
-    tokenizer = build_tokenizer(1000, task.tokenizer_corpus(train[:2000], s.max_rereads))
+    tokenizer = build_tokenizer(1000, task.tokenizer_corpus(train[:2000], s.max_rechecks))
     model = build_model(tokenizer, s.hidden_size, s.num_layers, s.seed)
     model.save_pretrained(out / "init")
     tokenizer.save_pretrained(out / "init")  # every stage reloads it from here, so all tokenize alike
@@ -107,7 +119,8 @@ def evaluate_model(out: Path, s: DemoSettings, label: str, model_dir: Path) -> d
     from ..generation import SamplingSettings, TransformersGenerator
     from ..verifier import Verifier
 
-    bench = Benchmark("heldout", "", None, "", "heldout.jsonl", "problem", "answer", k=s.eval_k, id_column="id")
+    bench = Benchmark("heldout", "", None, "", "heldout.jsonl", "problem", "answer", k=s.eval_k, id_column="id",
+                      level_column="level")  # fmt: skip
     problems = load_problems(bench, str(out / "data" / "heldout.jsonl"))
     generator = TransformersGenerator(str(model_dir), batch_size=100)
     settings = SamplingSettings("{question}", True, 0.6, 1.0, s.max_tokens, s.seed, chunk_size=100)
@@ -118,48 +131,71 @@ def evaluate_model(out: Path, s: DemoSettings, label: str, model_dir: Path) -> d
         verifier.close()
 
 
+def _tokens(m: dict, level: str) -> float:
+    return m["by_level"][level]["avg_tokens"]
+
+
 def check(results: dict[str, dict], s: DemoSettings) -> list[tuple[str, bool]]:
-    """The demo's claims, as (statement, holds) pairs."""
-    sft, strong = results["SFT start"], results.get(f"RL alpha={max(s.alphas):g}")
+    """The demo's claims, per difficulty level, as (statement, holds) pairs.
+
+    Each fails for a broken method: a reward that ignores length leaves tokens flat across alphas (checks 2-3), one
+    that ignores correctness skips the needed steps, so hard problems lose accuracy and save as much as easy ones
+    (checks 4-5)."""
+    sft = results["SFT start"]
+    levels = sorted(sft["by_level"], key=int)
+    easy, hard = levels[0], levels[-1]
+    rl = {a: results[f"RL alpha={a:g}"] for a in sorted(s.alphas) if f"RL alpha={a:g}" in results}
     checks = []
-    if strong is not None:
-        ratio = strong["avg_tokens"] / sft["avg_tokens"]
-        drop = sft["pass_rate"] - strong["pass_rate"]
-        checks.append((f"alpha={max(s.alphas):g} uses {ratio:.0%} of the SFT start's tokens (<= 60%)", ratio <= 0.6))
+    worst = min(sft["by_level"][lv]["pass_rate"] for lv in levels)
+    checks.append((f"the SFT start is accurate at every level: lowest pass rate {worst:.2f} (>= {MIN_SFT_PASS})",
+                   worst >= MIN_SFT_PASS))  # fmt: skip
+    if len(rl) >= 2:
+        rises = {lv: [_tokens(m, lv) for m in rl.values()] for lv in levels}
+        ok = all(y <= x + RISE_TOLERANCE for t in rises.values() for x, y in zip(t, t[1:]))
+        shown = "; ".join(f"level {lv}: " + ", ".join(f"{x:.1f}" for x in t) for lv, t in rises.items())
+        checks.append((f"tokens fall at every level as alpha grows {tuple(rl)} ({shown})", ok))
+        low, high = rl[min(rl)], rl[max(rl)]
+        ratio = sum(_tokens(high, lv) for lv in levels) / sum(_tokens(low, lv) for lv in levels)
+        checks.append((f"alpha={max(rl):g} uses {ratio:.0%} of alpha={min(rl):g}'s tokens, summed over levels "
+                       f"(<= {MAX_ALPHA_RATIO:.0%})", ratio <= MAX_ALPHA_RATIO))  # fmt: skip
+    default = results.get(f"RL alpha={s.default_alpha:g}")
+    if default is not None:
+        saved = {lv: 1 - _tokens(default, lv) / _tokens(sft, lv) for lv in (easy, hard)}
+        checks.append((f"alpha={s.default_alpha:g} saves {saved[easy]:.0%} of the SFT start's tokens on level {easy} "
+                       f"and {saved[hard]:.0%} on level {hard} (level {easy} at least {MIN_SAVING:.0%} and "
+                       f"{MIN_SAVING_RATIO:g}x level {hard}'s share)",
+                       saved[easy] >= MIN_SAVING and saved[easy] >= MIN_SAVING_RATIO * saved[hard]))  # fmt: skip
+        drop = sft["by_level"][hard]["pass_rate"] - default["by_level"][hard]["pass_rate"]
         change = f"{abs(drop) * 100:.1f} points {'below' if drop > 0 else 'above'}"
-        checks.append(
-            (f"alpha={max(s.alphas):g} pass rate is {change} the SFT start's (at most 3 below)", drop <= 0.03)
-        )
-    tokens = [results[f"RL alpha={a:g}"]["avg_tokens"] for a in sorted(s.alphas) if f"RL alpha={a:g}" in results]
-    if len(tokens) >= 3:
-        ordered = all(x >= y for x, y in zip(tokens, tokens[1:]))
-        checks.append((f"tokens fall as alpha grows: {', '.join(f'{t:.1f}' for t in tokens)}", ordered))
+        checks.append((f"alpha={s.default_alpha:g} pass rate on level {hard} is {change} the SFT start's "
+                       f"(at most {MAX_HARD_DROP * 100:.0f} below)", drop <= MAX_HARD_DROP))  # fmt: skip
     return checks
 
 
 def report(out: Path, results: dict[str, dict], s: DemoSettings) -> list[tuple[str, bool]]:
-    from ..plot import Point, plot_benchmark
+    from .plots import plot_accuracy_vs_tokens, plot_tokens_by_level
 
-    sft_tokens = results["SFT start"]["avg_tokens"]
-    lines = ["| model | pass rate | avg tokens | tokens vs SFT | truncated |", "|---|---:|---:|---:|---:|"]
+    sft = results["SFT start"]
+    levels = sorted(sft["by_level"], key=int)
+    head = "| model | all: pass / tokens | " + " | ".join(f"level {lv}: pass / tokens (saved)" for lv in levels) + " |"
+    lines = [head, "|---|---:|" + "---:|" * len(levels)]
     for label, m in results.items():
-        lines.append(
-            f"| {label} | {m['pass_rate']:.3f} | {m['avg_tokens']:.1f} | {m['avg_tokens'] / sft_tokens:.0%} | "
-            f"{m['truncated_frac']:.1%} |"
-        )
+        cells = [f"{m['pass_rate']:.2f} / {m['avg_tokens']:.1f}"]
+        for lv in levels:
+            saved = 1 - _tokens(m, lv) / _tokens(sft, lv)
+            cells.append(f"{m['by_level'][lv]['pass_rate']:.2f} / {_tokens(m, lv):.1f} ({saved:.0%})")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     table = "\n".join(lines) + "\n"
     (out / "table.md").write_text(table)
-    points = [
-        Point(label, "heldout", m["avg_tokens"], m["pass_rate"], "ours", "model") for label, m in results.items()
-    ]
-    plot_benchmark(points, "demo held-out split", out / "accuracy_vs_tokens.png", ylim=(0.0, 1.05))
+    plot_accuracy_vs_tokens(results, out / "accuracy_vs_tokens.png")
+    plot_tokens_by_level(results, out / "tokens_by_level.png")
     checks = check(results, s)
     summary = {"settings": asdict(s), "results": results, "checks": [{"claim": c, "holds": ok} for c, ok in checks]}
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     print("\n" + table)
     for claim, ok in checks:
         print(f"[{'ok' if ok else 'FAILED'}] {claim}")
-    print(f"\nwritten to {out}: table.md, accuracy_vs_tokens.png, summary.json")
+    print(f"\nwritten to {out}: table.md, accuracy_vs_tokens.png, tokens_by_level.png, summary.json")
     return checks
 
 
@@ -171,20 +207,42 @@ def training_dynamics(out: Path, models: dict[str, Path]) -> Path:
     return plot_dynamics(runs, out / "training_dynamics.png")
 
 
+class StageTimer:
+    """Wall-clock seconds per stage (a resumed stage shows the time it took to find its output)."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+
+    def __call__(self, name: str, fn, *args):
+        start = time.perf_counter()
+        result = fn(*args)
+        self.times[name] = time.perf_counter() - start
+        logger.info("stage %s: %.1f s", name, self.times[name])
+        return result
+
+    def summary(self) -> str:
+        rows = [f"  {name:<40} {sec:7.1f} s" for name, sec in self.times.items()]
+        return "\n".join(["stage times:", *rows, f"  {'total':<40} {sum(self.times.values()):7.1f} s"])
+
+
 def run(out: Path, s: DemoSettings) -> list[tuple[str, bool]]:
     out.mkdir(parents=True, exist_ok=True)
     logger.info("demo settings: %s", s)
-    prepare_data(out, s)
-    build_initial_model(out, s)
-    models = {"SFT start": run_sft(out, s)}
+    timed = StageTimer()
+    timed("data", prepare_data, out, s)
+    timed("initial model and tokenizer", build_initial_model, out, s)
+    models = {"SFT start": timed("SFT", run_sft, out, s)}
     for alpha in s.alphas:
-        models[f"RL alpha={alpha:g}"] = run_rl(out, s, alpha, "rloo")
+        models[f"RL alpha={alpha:g}"] = timed(f"RL alpha={alpha:g}", run_rl, out, s, alpha, "rloo")
     if s.ablation_alpha is not None:
-        models[f"RL alpha={s.ablation_alpha:g}, grpo advantage"] = run_rl(out, s, s.ablation_alpha, "grpo")
-    results = {label: evaluate_model(out, s, label.replace(" ", "_").replace(",", ""), path)
-               for label, path in models.items()}  # fmt: skip
-    checks = report(out, results, s)
-    print(f"training dynamics of the RL runs: {training_dynamics(out, models)}")
+        label = f"RL alpha={s.ablation_alpha:g}, grpo advantage"
+        models[label] = timed(label, run_rl, out, s, s.ablation_alpha, "grpo")
+    results = {label: timed(f"evaluate {label}", evaluate_model, out, s, label.replace(" ", "_").replace(",", ""),
+                            path) for label, path in models.items()}  # fmt: skip
+    checks = timed("report", report, out, results, s)
+    print(f"training dynamics of the RL runs: {timed('training dynamics plot', training_dynamics, out, models)}")
+    print(timed.summary())
+    (out / "stage_times.json").write_text(json.dumps(timed.times, indent=2))
     return checks
 
 
