@@ -46,7 +46,7 @@ class DemoSettings:
     num_heldout: int = 400  # 100 per level
     max_rechecks: int = 6
     hidden_size: int = 128
-    num_layers: int = 4
+    num_layers: int = 2
     sft_epochs: int = 2
     rl_steps: int = 60
     alphas: tuple[float, ...] = (0.0, 0.1, 0.4)
