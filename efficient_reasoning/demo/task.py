@@ -2,12 +2,13 @@
 
 A level-L problem asks where a 10-digit dial points after L turns (`Mei's dial shows 8. Each turn moves it one
 forward, from 9 on to 0. What does it show after 4 turns?`). The worked answer writes out one turn per step
-(`Turn 1 of 4: 8 to 9. Turn 2 of 4: 9 to 0. ...`): each step is a one-digit count that a tiny model learns
-quickly, since every number it needs stands a fixed distance back, but the answer after L turns needs every step
-(the model never sees a jump of several turns), so skipping a needed step costs accuracy. The "over-thinking" traces of the starting model then
-double-check the result a random number of times, independent of the level, like the re-checks of the distilled R1
-models: the padding is unneeded at every level, and it is a larger share of an easy problem's trace than of a hard
-one's. The answer goes through `\\boxed{}` and the project's checker,
+(`Turn 1 of 4: 8 to 9. Turn 2 of 4: 9 to 0. ...`): each step is a one-digit count whose inputs stand a fixed
+distance back, which a tiny model learns in a minute, but the answer after L turns needs every step (the model
+never sees a jump of several turns), so skipping a needed step costs accuracy. The "over-thinking" traces of the
+starting model then re-check the turns a random number of times (`Let me check the turns again.`), independent of
+the level, like the re-checks of the distilled R1 models: the padding is unneeded at every level, carries no number
+(so it costs no accuracy, and only a length penalty has a reason to remove it), and it is a larger share of an easy
+problem's trace than of a hard one's. The answer goes through `\\boxed{}` and the project's checker,
 like the real recipes. The prompt is the question alone: the paper's instruction would only lengthen every sequence
 of a model trained from scratch.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import random
 
 LEVELS = (1, 2, 4, 6)  # turns needed per level
-RECHECK = "Let me check: it shows {}."
+RECHECK = "Let me check the turns again."
 NAMES = ("Tom", "Ana", "Raj", "Mei", "Sam", "Lea", "Ivan", "Noor", "Ben", "Zoe", "Omar", "Kim", "Eva", "Leo", "Mia",
          "Ali", "Ted", "Amy", "Max", "Ida")  # fmt: skip
 DIALS = ("dial", "wheel", "lock", "meter", "counter", "spinner")
@@ -44,7 +45,7 @@ def steps(p: dict) -> list[str]:
 
 def trace(p: dict, rechecks: int) -> str:
     """A worked answer: the steps that solve the problem, then `rechecks` unneeded re-checks of the result."""
-    return " ".join(steps(p) + [RECHECK.format(answer(p))] * rechecks + [f"The answer is \\boxed{{{answer(p)}}}."])
+    return " ".join(steps(p) + [RECHECK] * rechecks + [f"The answer is \\boxed{{{answer(p)}}}."])
 
 
 def splits(num_train: int, num_heldout: int, seed: int = 0) -> tuple[list[dict], list[dict]]:
