@@ -34,7 +34,7 @@ def plot_accuracy_vs_tokens(results: dict[str, dict], path: Path) -> Path:
                        label=label, zorder=3)  # fmt: skip
         tokens = [m["by_level"][level]["avg_tokens"] for m in results.values()]
         ax.set_xlim(0, max(tokens) * 1.15)
-        ax.set_title(f"level {level}: {level} addition{'s' if level != '1' else ''}", fontsize=10)
+        ax.set_title(f"level {level}: {level} turn{'s' if level != '1' else ''}", fontsize=10)
         ax.set_xlabel("average tokens")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("pass rate")
