@@ -233,8 +233,8 @@ def evaluate_benchmark(
     return metrics
 
 
-def parse_k(value: str | None, names: list[str]) -> dict[str, int]:
-    ks = {name: BENCHMARKS[name].k for name in names}
+def parse_k(value: str | None, names: list[str], benchmarks: dict[str, Benchmark] | None = None) -> dict[str, int]:
+    ks = {name: (benchmarks or BENCHMARKS)[name].k for name in names}
     if not value:
         return ks
     if "=" not in value:
@@ -295,22 +295,23 @@ def main(argv: list[str] | None = None, generator=None, target_tokens: int | Non
     if args.target_tokens and target_tokens is None:
         return evaluate_targets(args, sys.argv[1:] if argv is None else argv)
     names = [n.strip() for n in args.benchmarks.split(",") if n.strip()]
+    benchmarks = dict(BENCHMARKS)  # this call's own: a new name below does not outlive it
     for item in args.data_file:  # a file under a new name: a math benchmark with `problem` and `answer` columns
         name = item.partition("=")[0]
-        if name in names and name not in BENCHMARKS:
-            BENCHMARKS[name] = Benchmark(name, "", None, "", "", "problem", "answer", k=1)
-    unknown = [n for n in names if n not in BENCHMARKS]
+        if name in names and name not in benchmarks:
+            benchmarks[name] = Benchmark(name, "", None, "", "", "problem", "answer", k=1)
+    unknown = [n for n in names if n not in benchmarks]
     if unknown:
-        raise ValueError(f"unknown benchmark(s) {unknown}; choose from {sorted(BENCHMARKS)}")
-    ks = parse_k(args.k, names)
+        raise ValueError(f"unknown benchmark(s) {unknown}; choose from {sorted(benchmarks)}")
+    ks = parse_k(args.k, names, benchmarks)
     files = {}
     if args.data_dir:
-        files = {n: str(Path(args.data_dir) / BENCHMARKS[n].local_file) for n in names}
+        files = {n: str(Path(args.data_dir) / benchmarks[n].local_file) for n in names}
     for item in args.data_file:
         name, _, path = item.partition("=")
         files[name] = path
     # Data first: a bad file fails before a model is loaded.
-    problems = {n: load_problems(BENCHMARKS[n], files.get(n), args.limit) for n in names}
+    problems = {n: load_problems(benchmarks[n], files.get(n), args.limit) for n in names}
 
     out_dir = Path(args.output_dir)
     run_config, settings = sampling_from_args(args)
@@ -318,7 +319,7 @@ def main(argv: list[str] | None = None, generator=None, target_tokens: int | Non
     # Settings of one benchmark (its k, a multiple-choice prompt) block only that benchmark on a rerun.
     per_benchmark = {name: {"k": ks[name]} for name in names}
     for name in names:
-        if BENCHMARKS[name].kind == "choice":
+        if benchmarks[name].kind == "choice":
             per_benchmark[name]["prompt_template"] = args.choice_prompt_template
     if target_tokens is not None:
         run_config["target_tokens"] = target_tokens
@@ -341,7 +342,7 @@ def main(argv: list[str] | None = None, generator=None, target_tokens: int | Non
     results = {}
     try:
         for name in names:
-            bench = BENCHMARKS[name]
+            bench = benchmarks[name]
             results[name] = evaluate_benchmark(
                 bench, problems[name], generator, verifier, out_dir, ks[name],
                 choice_settings if bench.kind == "choice" else settings, cutoffs, target_tokens,
