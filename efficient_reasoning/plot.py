@@ -84,7 +84,14 @@ def pareto_front(points: list[Point]) -> list[Point]:
     return sorted(front, key=lambda p: p.tokens)
 
 
-def plot_benchmark(points: list[Point], benchmark: str, path: Path, ylim: tuple[float, float] | None = None) -> None:
+MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*", "<", ">")
+
+
+def plot_benchmark(
+    points: list[Point], benchmark: str, path: Path, ylim: tuple[float, float] | None = None, legend: bool = False
+) -> None:
+    """Pass rate against tokens, with the cutoff curves and the Pareto frontier. `legend`: name the models in the
+    legend, each with its own marker, instead of beside their points (for points that crowd together)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -99,8 +106,10 @@ def plot_benchmark(points: list[Point], benchmark: str, path: Path, ylim: tuple[
         models = [p for p in points if p.source == source and p.kind == "model"]
         for i, p in enumerate(models):
             color = style["color"] if source == "paper" else f"C{(i + 1) % 10}"
-            ax.scatter(p.tokens, p.pass_rate, marker="x" if source == "paper" else "o", color=color, zorder=3)
-            ax.annotate(p.label, (p.tokens, p.pass_rate), textcoords="offset points", xytext=(4, 4), fontsize=7)
+            marker = "x" if source == "paper" else (MARKERS[i % len(MARKERS)] if legend else "o")
+            ax.scatter(p.tokens, p.pass_rate, marker=marker, color=color, zorder=3, label=p.label if legend else None)
+            if not legend:
+                ax.annotate(p.label, (p.tokens, p.pass_rate), textcoords="offset points", xytext=(4, 4), fontsize=7)
     front = pareto_front(points)
     ax.scatter(
         [p.tokens for p in front], [p.pass_rate for p in front], s=160, facecolors="none", edgecolors="C3",
