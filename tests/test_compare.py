@@ -13,14 +13,23 @@ TINY = DemoSettings(num_train=160, num_heldout=8, hidden_size=32, num_layers=1, 
                     alphas=(), ablation_alpha=None, eval_k=1, max_tokens=24)  # fmt: skip
 
 
-@pytest.mark.slow
-def test_comparison_on_tiny_settings(tmp_path):
-    # the untrained initial model stands in for the SFT start (the demo's own test covers SFT)
+SMALL = ["--per_device_train_batch_size", "16", "--max_completion_length", "24"]  # RL arguments for TINY
+
+
+@pytest.fixture
+def tiny_demo(tmp_path):
+    """A demo folder with TINY data; the untrained initial model stands in for the SFT start (the demo's own test
+    covers SFT)."""
     run.prepare_data(tmp_path, TINY)
     run.build_initial_model(tmp_path, TINY)
     shutil.copytree(tmp_path / "init", tmp_path / "sft")
-    small = ["--per_device_train_batch_size", "16", "--max_completion_length", "24"]
-    results = compare.compare(tmp_path, TINY, ["paper", "kimi"], rl_args=small)
+    return tmp_path
+
+
+@pytest.mark.slow
+def test_comparison_on_tiny_settings(tiny_demo):
+    tmp_path = tiny_demo
+    results = compare.compare(tmp_path, TINY, ["paper", "kimi"], rl_args=SMALL)
     assert list(results) == ["SFT start", "paper", "kimi"]
     for name, reward in (("paper", "paper"), ("kimi", "kimi")):
         method = json.loads((tmp_path / f"compare-{name}" / "efficient_reasoning.json").read_text())
@@ -42,12 +51,9 @@ def test_unknown_method_fails_before_any_stage(tmp_path):
 
 
 @pytest.mark.slow
-def test_target_length_control_on_tiny_settings(tmp_path):
-    run.prepare_data(tmp_path, TINY)
-    run.build_initial_model(tmp_path, TINY)
-    shutil.copytree(tmp_path / "init", tmp_path / "sft")
-    small = ["--per_device_train_batch_size", "16", "--max_completion_length", "24"]
-    summaries = compare.target_length_control(tmp_path, TINY, [8, 16], rl_args=small)
+def test_target_length_control_on_tiny_settings(tiny_demo):
+    tmp_path = tiny_demo
+    summaries = compare.target_length_control(tmp_path, TINY, [8, 16], rl_args=SMALL)
     method = json.loads((tmp_path / "compare-l1_exact" / "efficient_reasoning.json").read_text())
     assert method["length_reward"] == "l1_exact" and method["l1_alpha"] == 0.01
     state = json.loads((tmp_path / "compare-l1_exact" / "trainer_state.json").read_text())

@@ -44,8 +44,13 @@ TARGET_METHOD = {"length_reward": "l1_exact", "l1_alpha": "0.01", "target_length
                  "target_length_max": "140"}  # fmt: skip
 
 
+def method_params(name: str) -> dict[str, str]:
+    """The `grpo` arguments of a method: one of `METHODS`, or `l1_exact` (`TARGET_METHOD`)."""
+    return TARGET_METHOD if name == "l1_exact" else METHODS[name]
+
+
 def method_label(name: str) -> str:
-    params = {k: v for k, v in {**METHODS, "l1_exact": TARGET_METHOD}[name].items() if k != "length_reward"}
+    params = {k: v for k, v in method_params(name).items() if k != "length_reward"}
     return f"{name} (" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")"
 
 
@@ -59,7 +64,7 @@ def run_method(out: Path, s: DemoSettings, name: str, rl_args: Sequence[str] = (
         argv = ["--config", str(RECIPES / "grpo.yaml"), "--model_name_or_path", str(out / "sft"),
                 "--dataset_name", str(out / "data" / "train.jsonl"), "--output_dir", str(target),
                 "--max_steps", str(s.rl_steps), "--seed", str(s.seed)]  # fmt: skip
-        for key, value in {**METHODS, "l1_exact": TARGET_METHOD}[name].items():
+        for key, value in method_params(name).items():
             argv += [f"--{key}", value]
         argv += list(rl_args)
         grpo.main(*grpo.parse(argv), recipe=str(RECIPES / "grpo.yaml"))
