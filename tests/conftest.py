@@ -21,3 +21,14 @@ def tiny(tmp_path_factory) -> Path:
     from efficient_reasoning.tiny import build
 
     return build(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture(scope="session")
+def quick_demo(tmp_path_factory) -> tuple[Path, list]:
+    """The demo's quick preset, run once (its SFT model, of head size 32, also serves the vLLM engine's tests).
+    `EFFICIENT_REASONING_TEST_DEMO=FOLDER` reuses a finished demo folder instead (its stages are skipped)."""
+    from efficient_reasoning.demo.run import PRESETS, run
+
+    reuse = os.environ.get("EFFICIENT_REASONING_TEST_DEMO")
+    out = Path(reuse) if reuse else tmp_path_factory.mktemp("demo")
+    return out, run(out, PRESETS["quick"])

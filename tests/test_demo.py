@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from efficient_reasoning.demo import task
-from efficient_reasoning.demo.run import PRESETS, check, report, run
+from efficient_reasoning.demo.run import PRESETS, check, report
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -71,13 +71,6 @@ def test_checks_pass_for_adaptive_lengths_and_fail_for_broken_methods():
     assert [c for c, ok in check(_results(rising, {}), s) if not ok][0].startswith("tokens fall at every level")
     # hard problems losing accuracy at the default alpha, though the lengths look right
     assert not all(ok for _, ok in check(_results(ADAPTIVE, {"RL alpha=0.1": 0.9}), s))
-
-
-@pytest.fixture(scope="module")
-def quick_demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    checks = run(out, PRESETS["quick"])
-    return out, checks
 
 
 @pytest.mark.slow

