@@ -17,7 +17,7 @@ import torch
 from .objective import correctness_mask, length_penalized_reward
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 
 def _inputs(correct: torch.Tensor, lengths: torch.Tensor, **others: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -134,6 +134,59 @@ def cosine_length_reward(
     return torch.where(n >= max_length, torch.full_like(n, exceed), reward).float()
 
 
+LASER_BUCKETS = (2 / 3, 1 / 3)  # accuracy lower bounds of Laser-D's easy and medium buckets
+
+
+def laser_reward(
+    correct: torch.Tensor, lengths: torch.Tensor, targets: Sequence[int], bonus: float = 0.5
+) -> torch.Tensor:
+    """Laser (Liu et al., "Learn to Reason Efficiently with Adaptive Length-based Reward Shaping", arXiv 2505.15612,
+    Sec. 3-4; hkust-nlp/Laser, `compute_length_reward_larse` and `_larse_d`, `length_reward_type="reward"`): a step
+    bonus for a correct response within the target length, `r = 1{correct} + bonus * 1{correct and len <= L_T}`.
+
+    `targets`: one length, Laser's fixed `L_T`; or three, Laser-D's per accuracy bucket of the prompt (its group's
+    fraction correct `>= 2/3`, `[1/3, 2/3)`, `< 1/3`: easy, medium, hard). Laser-D re-chooses the three targets
+    during training from a monitoring set; here they are fixed. Differences from the authors' code: a wrong answer
+    scores 0 (theirs -0.5), and Laser-DE's +bonus to non-repetitive wrong answers past the target (exploration) is
+    not implemented (it needs the text).
+    """
+    if len(targets) not in (1, 3):
+        raise ValueError(f"`targets` must hold 1 (Laser) or 3 (Laser-D: easy, medium, hard) lengths, got {targets}")
+    for target in targets:
+        _at_least("targets", target, 1)
+    _at_least("bonus", bonus, 0.0)
+    y, n = _inputs(correct, lengths)
+    if len(targets) == 1:
+        target = torch.full_like(n, float(targets[0]))
+    else:
+        accuracy = y.mean(dim=1, keepdim=True).expand_as(n)
+        easy, medium, hard = (torch.tensor(float(t), dtype=n.dtype) for t in targets)
+        target = torch.where(
+            accuracy >= LASER_BUCKETS[0], easy, torch.where(accuracy >= LASER_BUCKETS[1], medium, hard)
+        )
+    return (y + bonus * y * (n <= target)).float()
+
+
+def dot_reward(correct: torch.Tensor, lengths: torch.Tensor, alpha: float = 3.0, margin: int = 32) -> torch.Tensor:
+    """Dynamic Outlier Truncation (DOT, arXiv 2601.03969; U-rara/DOT, `projects/dot/length_truncation.py`,
+    defaults `std_multiplier=3`, `min_truncation_margin=32`): only in a group where every response is correct, a
+    response with `len > T` and `len - T >= margin`, `T = floor(mean(len) + alpha * std(len))` over the group
+    (sample std, as the authors' `statistics.stdev`), is an outlier and gets 0; the rest keep `1{correct}`.
+
+    DOT cuts an outlier at `T` tokens, re-runs the verifier on the cut text and trains on the cut response. Here the
+    completion is fixed once generated, so an outlier is re-scored as a truncated response, reward 0, and trained
+    on whole: the negative advantage reaches also its tokens past `T`, and a cut that would still hold the right
+    answer (DOT's reward 1 for the prefix) also gets 0. With `n` samples no z-score exceeds `(n - 1) / sqrt(n)`
+    (2.47 at 8, 5.48 at DOT's 32), so `alpha` must stay below it to ever truncate.
+    """
+    _at_least("alpha", alpha, 0.0)
+    _at_least("margin", margin, 0)
+    y, n = _inputs(correct, lengths)
+    threshold = torch.floor(n.mean(dim=1, keepdim=True) + alpha * n.std(dim=1, keepdim=True))
+    outlier = (y > 0).all(dim=1, keepdim=True) & (n > threshold) & (n - threshold >= margin)
+    return (y * ~outlier).float()
+
+
 @dataclass(frozen=True)
 class LengthReward:
     """A reward selectable by `length_reward`: its function and which config field feeds each keyword argument."""
@@ -154,6 +207,8 @@ LENGTH_REWARDS = {
     "truncation": LengthReward(truncation_reward, {"budget": "truncation_budget"}),
     "shortest_correct": LengthReward(shortest_correct_reward, {"alpha": "shorter_alpha", "beta": "shorter_beta"}),
     "cosine": LengthReward(cosine_length_reward, {"max_length": "cosine_max_length"}),
+    "laser": LengthReward(laser_reward, {"targets": "laser_targets", "bonus": "laser_bonus"}),
+    "dot": LengthReward(dot_reward, {"alpha": "dot_alpha", "margin": "dot_margin"}),
 }
 
 
@@ -180,9 +235,11 @@ __all__ = [
     "LENGTH_REWARDS",
     "compute_length_reward",
     "cosine_length_reward",
+    "dot_reward",
     "kimi_length_reward",
     "l1_exact_reward",
     "l1_max_reward",
+    "laser_reward",
     "length_penalized_reward",
     "overlong_penalty_reward",
     "shortest_correct_reward",
