@@ -48,7 +48,9 @@ def kimi_length_reward(correct: torch.Tensor, lengths: torch.Tensor, weight: flo
     min/max over all of the prompt's samples (`lam = 0` when max == min); the reward is
     `1{correct} + weight * (lam if correct else min(0, lam))`.
 
-    Correct rewards lie in `[1 - weight / 2, 1 + weight / 2]`, incorrect in `[-weight / 2, 0]`.
+    Correct rewards lie in `[1 - weight / 2, 1 + weight / 2]`, incorrect in `[-weight / 2, 0]`. The default
+    weight 1 is Kimi's own, unweighted sum; Laser's reimplementation (hkust-nlp/Laser, `compute_kimi_penalty`)
+    uses 0.4 (`len_coef`), and open-r1's `len_reward` counts characters of the text, not tokens.
     """
     _at_least("weight", weight, 0.0)
     y, n = _inputs(correct, lengths)
@@ -72,7 +74,11 @@ def l1_max_reward(
     correct: torch.Tensor, lengths: torch.Tensor, target_lengths: torch.Tensor, alpha: float, delta: float
 ) -> torch.Tensor:
     """L1 / LCPO-Max (Aggarwal & Welleck, 2025, Eq. 2): `r = 1{correct} * clip(alpha * (target - len) + delta, 0, 1)`,
-    a soft maximum budget: correct answers within it keep most of the reward, far beyond it none."""
+    a soft maximum budget: correct answers within it keep most of the reward, far beyond it none.
+
+    `alpha` is the slope, as in the paper's Eq. 2 (the choice here). The authors' code (cmu-l3/l1) computes
+    `(clip(alpha * (target - len), -1, 1) + 1) / 2 = clip(alpha / 2 * (target - len) + 0.5, 0, 1)`: their `alpha`
+    is `2 * alpha` here with `delta = 0.5`, so their runs are reproduced with half their alpha."""
     _at_least("alpha", alpha, 0.0)
     y, n, target = _inputs(correct, lengths, target_lengths=target_lengths)
     return (y * (alpha * (target - n) + delta).clamp(0.0, 1.0)).float()
@@ -82,7 +88,8 @@ def overlong_penalty_reward(
     correct: torch.Tensor, lengths: torch.Tensor, max_length: int, cache_length: int
 ) -> torch.Tensor:
     """DAPO's soft overlong punishment (Yu et al., "DAPO", 2025, Eq. 13) added to `1{correct}`: 0 up to
-    `max_length - cache_length` tokens, then linear down to -1 at `max_length`, -1 beyond."""
+    `max_length - cache_length` tokens, then linear down to -1 at `max_length`, -1 beyond. The verl DAPO recipe
+    uses a 4K buffer at 20K tokens and penalty factor 1, hence the config's default buffer of `max_length / 5`."""
     _at_least("max_length", max_length, 1)
     if not 0 < cache_length <= max_length:
         raise ValueError(f"`cache_length` must lie in (0, max_length={max_length}], got {cache_length}")
@@ -124,8 +131,9 @@ def cosine_length_reward(
     """The cosine reward of Yeo et al., "Demystifying Long Chain-of-Thought Reasoning in LLMs" (2025, Sec. 4), in
     tokens: `r = r_L + (r_0 - r_L) * (1 + cos(pi * len / max_length)) / 2`, with `(r_0, r_L)` =
     `(correct_short, correct_long)` for a correct answer and `(wrong_short, wrong_long)` for a wrong one, and
-    `exceed` at `len >= max_length`. The defaults are the paper's: short correct answers earn most, and a wrong
-    answer is punished less the longer it thought."""
+    `exceed` at `len >= max_length`. The defaults are the paper's and its code's (eddycmu/demystify-long-cot):
+    short correct answers earn most, and a wrong answer is punished less the longer it thought. TRL's and open-r1's
+    cosine rewards default to other endpoints: correct 1.0 (short) to 0.5 (long), wrong -1.0 (short) to -0.5."""
     _at_least("max_length", max_length, 1)
     y, n = _inputs(correct, lengths)
     start = torch.where(y > 0, torch.tensor(correct_short, dtype=n.dtype), torch.tensor(wrong_short, dtype=n.dtype))
