@@ -164,6 +164,7 @@ def test_script_with_another_reward_names_it_everywhere(tmp_path, tiny):
     assert "target_length_range: `[8, 16]`" in card
     method = json.loads((out / "efficient_reasoning.json").read_text())
     assert method["length_reward"] == "l1_max" and method["target_length_range"] == [8, 16]
+    assert method["scale_rewards"] == "none" and "scale_rewards: `none`" in card
     logged = json.loads((out / "trainer_state.json").read_text())["log_history"][0]
     assert 8 <= logged["efficiency/target_tokens"] <= 16 and logged["efficiency/target_abs_error"] >= 0
     assert "efficiency/target_rel_error" in logged
@@ -174,4 +175,6 @@ def test_training_dynamics_label_names_the_reward():
 
     kimi = {"length_reward": "kimi", "kimi_weight": 0.5, "length_penalty_alpha": 0.0, "advantage_estimator": "rloo"}
     assert run_label(kimi, "run") == "kimi (kimi_weight=0.5), rloo"
+    laser = {"length_reward": "laser", "laser_targets": [60, 90, 130], "laser_bonus": 0.5}
+    assert run_label(laser, "run") == "laser (laser_targets=60_90_130, laser_bonus=0.5)"
     assert run_label({"length_reward": "paper", "length_penalty_alpha": 0.2}, "run") == "α=0.2"
