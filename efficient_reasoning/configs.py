@@ -39,7 +39,8 @@ class EfficientReasoningConfig(GRPOConfig):
             "'l1_exact' / 'l1_max' (L1, `l1_alpha`, `l1_delta`; need target lengths), 'overlong' (DAPO, "
             "`overlong_max_length`, `overlong_cache_length`), 'truncation' (DLER/ThinkPrune, `truncation_budget`), "
             "'shortest_correct' (ShorterBetter, `shorter_alpha`, `shorter_beta`), 'cosine' (Yeo et al., "
-            "`cosine_max_length`). See efficient_reasoning/length_rewards.py.",
+            "`cosine_max_length`), 'laser' (Laser / Laser-D, `laser_targets`, `laser_bonus`), 'dot' (DOT, "
+            "`dot_alpha`, `dot_margin`). See efficient_reasoning/length_rewards.py.",
             "choices": sorted(LENGTH_REWARDS),
         },
     )
@@ -61,6 +62,23 @@ class EfficientReasoningConfig(GRPOConfig):
     )
     cosine_max_length: int | None = field(
         default=None, metadata={"help": "cosine: L_max in tokens (default: max_completion_length)."}
+    )
+    laser_targets: list[int] = field(
+        default_factory=lambda: [4096],
+        metadata={
+            "help": "laser: the target length (Laser; 4096 as Laser-DE-L4096), or three, for prompts answered right "
+            ">= 2/3, 1/3..2/3, < 1/3 of the time (Laser-D)."
+        },
+    )
+    laser_bonus: float = field(
+        default=0.5, metadata={"help": "laser: bonus of a correct answer within the target (Laser's code: 0.5)."}
+    )
+    dot_alpha: float = field(
+        default=3.0,
+        metadata={"help": "dot: std multiplier of the cut-off mean + alpha * std (DOT: 3, for its 32 samples)."},
+    )
+    dot_margin: int = field(
+        default=32, metadata={"help": "dot: cut only responses at least this many tokens past it (DOT: 32)."}
     )
     target_length_min: int | None = field(
         default=None,
@@ -97,7 +115,12 @@ class EfficientReasoningConfig(GRPOConfig):
     beta: float = field(default=1e-3, metadata={"help": "KL coefficient (the paper: 1e-3)."})
     loss_type: str = field(default="grpo", metadata={"help": "See `GRPOConfig.loss_type`; 'grpo' is the paper's."})
     scale_rewards: str = field(
-        default="none", metadata={"help": "Unused: advantages come from `advantage_estimator`."}
+        default="none",
+        metadata={
+            "help": "'none' (the paper) or 'batch': the `advantage_estimator`'s advantages divided by the std of "
+            "the whole batch's rewards (TRL's 'batch', DLER's batch-wise normalization). Per-group scaling is "
+            "`advantage_estimator: grpo`."
+        },
     )
 
     def __post_init__(self):
@@ -108,6 +131,11 @@ class EfficientReasoningConfig(GRPOConfig):
         if self.advantage_estimator not in ADVANTAGE_ESTIMATORS:
             raise ValueError(
                 f"advantage_estimator must be one of {sorted(ADVANTAGE_ESTIMATORS)}, got {self.advantage_estimator!r}"
+            )
+        if self.scale_rewards not in ("none", "batch"):
+            raise ValueError(
+                f"scale_rewards must be 'none' or 'batch' (per-group scaling: advantage_estimator='grpo'), got "
+                f"{self.scale_rewards!r}"
             )
         self._check_length_reward()
         if self.verifier_timeout <= 0:
@@ -125,7 +153,8 @@ class EfficientReasoningConfig(GRPOConfig):
         if self.length_reward not in LENGTH_REWARDS:
             raise ValueError(f"length_reward must be one of {sorted(LENGTH_REWARDS)}, got {self.length_reward!r}")
         for name, low, high in (("kimi_weight", 0, None), ("l1_alpha", 0, None), ("l1_delta", 0, 1),
-                                ("shorter_alpha", 0, None), ("shorter_beta", 0, None)):  # fmt: skip
+                                ("shorter_alpha", 0, None), ("shorter_beta", 0, None), ("laser_bonus", 0, None),
+                                ("dot_alpha", 0, None), ("dot_margin", 0, None)):  # fmt: skip
             value = getattr(self, name)
             if value < low or (high is not None and value > high):
                 bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
@@ -133,6 +162,14 @@ class EfficientReasoningConfig(GRPOConfig):
         for name in ("overlong_max_length", "overlong_cache_length", "truncation_budget", "cosine_max_length"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1 token, got {getattr(self, name)}")
+        if len(self.laser_targets) not in (1, 3) or min(self.laser_targets) < 1:
+            raise ValueError(f"laser_targets must be 1 or 3 lengths >= 1 token, got {self.laser_targets}")
+        n = self.num_generations
+        if self.length_reward == "dot" and n is not None and self.dot_alpha >= (n - 1) / n**0.5:
+            raise ValueError(
+                f"dot_alpha={self.dot_alpha} never truncates: with num_generations={n} no response lies more than "
+                f"{(n - 1) / n**0.5:.2f} std above its group's mean"
+            )
         if self.length_reward == "truncation" and self.truncation_budget is None:
             raise ValueError("length_reward='truncation' needs truncation_budget (tokens)")
         if (self.target_length_min is None) != (self.target_length_max is None):

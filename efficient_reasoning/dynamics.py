@@ -60,7 +60,13 @@ def run_label(settings: dict, fallback: str) -> str:
         from .length_rewards import LENGTH_REWARDS
 
         fields = LENGTH_REWARDS[reward].parameters.values() if reward in LENGTH_REWARDS else ()
-        params = ", ".join(f"{f}={settings[f]:g}" for f in fields if isinstance(settings.get(f), (int, float)))
+
+        def text(value) -> str:  # a number, or a list of them (Laser-D's targets)
+            return "_".join(text(v) for v in value) if isinstance(value, list) else f"{value:g}"
+
+        params = ", ".join(
+            f"{f}={text(settings[f])}" for f in fields if isinstance(settings.get(f), int | float | list)
+        )
         return f"{reward} ({params})" + (f", {estimator}" if estimator else "")
     if alpha is None:
         return fallback

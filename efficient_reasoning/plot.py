@@ -5,6 +5,8 @@
 
 Writes `plots/BENCHMARK.png` (one point per model, the generation-cutoff baseline as a curve, the Pareto frontier
 ringed, the paper's points overlaid) and `plots/table.md` (the Appendix E table: tokens and pass rate per model).
+`--field --field_model 1.5B` adds the field's published results (`reference/field.csv`), each method with its own
+marker and its protocol named, and `table.md` the published points nearest in tokens to each of the models.
 `--targets` folders of `evaluate --target_tokens` give `plots/targets_BENCHMARK.png`: used vs requested tokens.
 """
 
@@ -13,13 +15,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from .generation import HelpFormatter
 
-BENCHMARK_TITLES = {"gsm8k": "GSM8K", "math500": "MATH500", "aime24": "AIME 2024"}
+BENCHMARK_TITLES = {"gsm8k": "GSM8K", "math500": "MATH500", "aime24": "AIME 2024", "aime25": "AIME 2025", "amc": "AMC"}
+FIELD_MODELS = {"1.5B": "DeepSeek-R1-Distill-Qwen-1.5B", "7B": "DeepSeek-R1-Distill-Qwen-7B"}
 
 
 @dataclass
@@ -28,8 +32,9 @@ class Point:
     benchmark: str
     tokens: float
     pass_rate: float
-    source: str  # "ours" or "paper"
+    source: str  # "ours", "paper" or "field"
     kind: str  # "model" or "cutoff"
+    protocol: str = ""  # field points: the evaluation protocol (`field.csv`'s `protocol`)
 
 
 def paper_rows(model: str | None = None) -> list[dict]:
@@ -53,6 +58,49 @@ def paper_points(model: str) -> list[Point]:
             label, kind = f"paper {r['method']}", "model"
         points.append(Point(label, r["benchmark"], float(r["avg_tokens"]), float(r["avg_pass_rate"]), "paper", kind))
     return points
+
+
+def field_rows(model: str | None = None) -> list[dict]:
+    """The field's published results (`reference/field.csv`, transcribed from the sources named in its `source`
+    column): one row per (protocol, method, base_model, benchmark), `accuracy` in percent as published.
+
+    `protocol` names the table a row comes from; each has one evaluation protocol (`samples_per_problem`,
+    `temperature`, `top_p`, `top_k`, `max_tokens`; empty where the source does not say; "32K" and "16K" read as
+    32,768 and 16,384), so rows compare only within a protocol. `copied` = 1: a row the table's authors copied from
+    another paper. `model`: a base model's name or its size (`1.5B`, `7B`).
+    """
+    with resources.files("efficient_reasoning").joinpath("reference/field.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    model = FIELD_MODELS.get(model, model)
+    models = sorted({r["base_model"] for r in rows})
+    if model is not None and model not in models:
+        raise ValueError(f"no field numbers for {model!r}; available: {models} or {sorted(FIELD_MODELS)}")
+    return [r for r in rows if model is None or r["base_model"] == model]
+
+
+def protocol_description(row: dict) -> str:
+    """`protocol: source; N samples, temperature T, top_p P, top_k K, up to M tokens`, the parts the source gives."""
+    parts = [f"{row['samples_per_problem']} samples" if row["samples_per_problem"] else "samples not stated"]
+    parts += [f"{name} {row[key]}" for name, key in (("temperature", "temperature"), ("top_p", "top_p"),
+                                                   ("top_k", "top_k")) if row[key]]  # fmt: skip
+    parts.append(f"up to {int(row['max_tokens']):,} tokens")
+    return f"{row['protocol']}: {row['source'].split(';')[0]}; " + ", ".join(parts)
+
+
+def field_points(model: str) -> list[Point]:
+    """The field's results for a base model; labels `METHOD [PROTOCOL]` (`*`: copied from another paper)."""
+    return [
+        Point(f"{r['method']}{'*' if r['copied'] == '1' else ''} [{r['protocol']}]", r["benchmark"],
+              float(r["avg_tokens"]), float(r["accuracy"]) / 100, "field", "model", r["protocol"])
+        for r in field_rows(model)
+    ]  # fmt: skip
+
+
+def field_protocols(points: list[Point]) -> list[str]:
+    """One description per protocol among `points`."""
+    protocols = dict.fromkeys(p.protocol for p in points if p.source == "field")
+    first = {r["protocol"]: r for r in reversed(field_rows())}
+    return [protocol_description(first[name]) for name in protocols]
 
 
 def result_points(folder: Path, label: str, with_cutoffs: bool) -> list[Point]:
@@ -84,20 +132,26 @@ def pareto_front(points: list[Point]) -> list[Point]:
     return sorted(front, key=lambda p: p.tokens)
 
 
-MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*", "<", ">")
+MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*", "<", ">", "h", "p", "d", "8", "H")
+FIELD_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*", "<", ">", "p", "d", "1", "2", "3", "4", "+", "|", "h", "8")
+PROTOCOL_COLORS = ("C1", "C2", "C4", "C5", "C6", "C8")
 
 
 def plot_benchmark(
     points: list[Point], benchmark: str, path: Path, ylim: tuple[float, float] | None = None, legend: bool = False
-) -> None:
-    """Pass rate against tokens, with the cutoff curves and the Pareto frontier. `legend`: name the models in the
-    legend, each with its own marker, instead of beside their points (for points that crowd together)."""
+):
+    """Pass rate against tokens, with the cutoff curves and the Pareto frontier of our and the paper's points.
+    `legend`: name the models in the legend, each with its own marker, instead of beside their points (for points
+    that crowd together). The field's points always are in the legend, a colour per protocol and a marker per
+    method, with the protocols spelled out below the axes. Returns the (closed) figure."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 5))
+    field = [p for p in points if p.source == "field"]
+    protocols = field_protocols(field)
+    fig, ax = plt.subplots(figsize=(11, 5 + 0.25 * len(protocols)) if field else (7, 5))
     for source, style in (("paper", {"color": "0.55", "ls": "--"}), ("ours", {"color": "C0", "ls": "-"})):
         curve = sorted((p for p in points if p.source == source and p.kind == "cutoff"), key=lambda p: p.tokens)
         if curve:
@@ -110,22 +164,36 @@ def plot_benchmark(
             ax.scatter(p.tokens, p.pass_rate, marker=marker, color=color, zorder=3, label=p.label if legend else None)
             if not legend:
                 ax.annotate(p.label, (p.tokens, p.pass_rate), textcoords="offset points", xytext=(4, 4), fontsize=7)
-    front = pareto_front(points)
-    ax.scatter(
-        [p.tokens for p in front], [p.pass_rate for p in front], s=160, facecolors="none", edgecolors="C3",
-        label="Pareto frontier", zorder=4,
-    )  # fmt: skip
-    ax.step([p.tokens for p in front], [p.pass_rate for p in front], where="post", color="C3", lw=0.8, alpha=0.6)
+    protocol_ids = dict.fromkeys(p.protocol for p in field)
+    colors = {name: PROTOCOL_COLORS[i % len(PROTOCOL_COLORS)] for i, name in enumerate(protocol_ids)}
+    methods = list(dict.fromkeys(p.label.rsplit(" [", 1)[0] for p in field))  # one marker per method, any protocol
+    for p in field:
+        marker = FIELD_MARKERS[methods.index(p.label.rsplit(" [", 1)[0]) % len(FIELD_MARKERS)]
+        ax.scatter(p.tokens, p.pass_rate, marker=marker, color=colors[p.protocol], zorder=3, label=p.label)
+    front = pareto_front([p for p in points if p.source != "field"])  # the field's protocols differ from ours
+    if front:
+        ax.scatter(
+            [p.tokens for p in front], [p.pass_rate for p in front], s=160, facecolors="none", edgecolors="C3",
+            label="Pareto frontier", zorder=4,
+        )  # fmt: skip
+        ax.step([p.tokens for p in front], [p.pass_rate for p in front], where="post", color="C3", lw=0.8, alpha=0.6)
     ax.set_xlabel("average generated tokens")
     ax.set_ylabel("average pass rate")
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.set_title(BENCHMARK_TITLES.get(benchmark, benchmark))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
+    if field:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="[protocol]", title_fontsize=7)
+        caption = "Protocols differ between sources; compare points only within one protocol.\n" + "\n".join(protocols)
+        fig.text(0.01, 0.01, caption, fontsize=7, va="bottom")
+        fig.tight_layout(rect=(0, 0.03 + 0.035 * len(protocols), 1, 1))
+    else:
+        ax.legend(fontsize=8, loc="lower right")
+        fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+    return fig
 
 
 def markdown_table(points: list[Point]) -> str:
@@ -142,7 +210,29 @@ def markdown_table(points: list[Point]) -> str:
             p = cells.get((label, b))
             row += [f"{p.tokens:.1f}", f"{p.pass_rate:.3f}"] if p else ["", ""]
         lines.append(f"| {label} | " + " | ".join(row) + " |")
+    if any(p.source == "field" for p in points):
+        lines += ["", "Field points: accuracy as published / 100; `*` copied from another paper. Protocols differ:"]
+        lines += [f"- {d}" for d in field_protocols(points)]
+        lines += nearest_published(points)
     return "\n".join(lines) + "\n"
+
+
+def nearest_published(points: list[Point]) -> list[str]:
+    """Per model of ours and benchmark, the field's point nearest in tokens (by ratio) under each protocol."""
+    ours = [p for p in points if p.source == "ours" and p.kind == "model"]
+    field = [p for p in points if p.source == "field"]
+    lines = []
+    for p in ours:
+        for protocol in dict.fromkeys(q.protocol for q in field if q.benchmark == p.benchmark):
+            same = [q for q in field if q.benchmark == p.benchmark and q.protocol == protocol]
+            q = min(same, key=lambda q: abs(math.log(q.tokens / max(p.tokens, 1e-9))))
+            lines.append(f"| {p.label} | {BENCHMARK_TITLES.get(p.benchmark, p.benchmark)} | {p.tokens:.1f} | "
+                         f"{p.pass_rate:.3f} | {q.label} | {q.tokens:.1f} | {q.pass_rate:.3f} |")  # fmt: skip
+    if not lines:
+        return []
+    header = "| model | benchmark | tokens | pass rate | nearest published [protocol] | tokens | accuracy |"
+    return ["", "Nearest published points (in tokens, per protocol):", "", header, "|---|---|---:|---:|---|---:|---:|",
+            *lines]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
@@ -151,6 +241,12 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser.add_argument("--labels", nargs="*", default=None, help="a label per results folder (default: its name)")
     parser.add_argument("--baseline", default=None, help="the results folder whose cutoffs draw the cutoff curve")
     parser.add_argument("--paper", default=None, help="overlay the paper's numbers for this model")
+    parser.add_argument("--field", action="store_true", help="overlay the field's published results (field.csv)")
+    parser.add_argument(
+        "--field_model", default=None,
+        help="the base model of the field's results: a name or 1.5B / 7B (default: the --paper model)",
+    )  # fmt: skip
+    parser.add_argument("--benchmarks", nargs="*", default=None, help="plot only these benchmarks (default: all)")
     parser.add_argument("--output_dir", required=True)
     parser.add_argument("--runs", nargs="*", default=[], help="training output_dirs: dynamics.png of their logs")
     parser.add_argument(
@@ -162,11 +258,16 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser.add_argument("--smoothing", type=float, default=0.6, help="EMA weight of the training-dynamics lines")
     args = parser.parse_args(argv)
 
-    if not args.results and not args.paper and not args.runs and not args.checkpoints and not args.targets:
-        parser.error("give --results folders, --paper MODEL, --runs, --checkpoints, --targets, or several")
+    if not (args.results or args.paper or args.field or args.runs or args.checkpoints or args.targets):
+        parser.error("give --results folders, --paper MODEL, --field, --runs, --checkpoints, --targets, or several")
+    if args.field_model and not args.field:
+        parser.error("--field_model needs --field")
+    field_model = args.field_model or args.paper
+    if args.field and field_model is None:
+        parser.error(f"--field needs --field_model ({' or '.join(FIELD_MODELS)}) or --paper MODEL")
     training = plot_training(args) if args.runs or args.checkpoints else []
     training += plot_targets(args.targets, Path(args.output_dir)) if args.targets else []
-    if not args.results and not args.paper:
+    if not args.results and not args.paper and not args.field:
         return training
     labels = args.labels or [Path(r).name for r in args.results]
     if len(labels) != len(args.results):
@@ -177,6 +278,15 @@ def main(argv: list[str] | None = None) -> list[Path]:
         points += result_points(Path(folder), label, with_cutoffs=Path(folder).resolve() == baseline)
     if args.paper:
         points += paper_points(args.paper)
+    if args.field:
+        try:
+            points += field_points(field_model)
+        except ValueError as error:
+            parser.error(str(error))
+    if args.benchmarks is not None:
+        points = [p for p in points if p.benchmark in args.benchmarks]
+        if not points:
+            parser.error(f"no points for the benchmarks {args.benchmarks}")
 
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,8 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
       gathered correctness, this gathers token lengths, the finished flags and any `target_length` too, and applies
       the `length_reward` the config selects (Eq. (4) by default, see `length_rewards.py`) per group.
     - `_generate_and_score_completions`: TRL's advantage is `R_i - mean_j R_j` (optionally std-scaled); the paper's
-      is leave-one-out. This recomputes it from the gathered rewards and hands each process its slice.
+      is leave-one-out. This recomputes it from the gathered rewards (divided by their batch std with
+      `scale_rewards="batch"`) and hands each process its slice.
 
     `create_model_card` (from `MethodModelCardMixin`) adds alpha, the estimator and the recipe to TRL's card.
     The last batch's gathered group scores are kept in `self.last_group_scores` (for inspection and tests).
@@ -67,6 +68,7 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
             **reward_settings(self.args),
             **target_settings(self.args),
             "advantage_estimator": self.args.advantage_estimator,
+            "scale_rewards": self.args.scale_rewards,
             "num_generations": self.num_generations,
             "beta (KL)": self.args.beta,
             "answer_extraction": self.args.answer_extraction,
@@ -138,6 +140,8 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
         else:
             estimator = ADVANTAGE_ESTIMATORS[self.args.advantage_estimator]
             advantages = estimator(rewards.view(-1, num_generations)).view(-1)
+            if self.args.scale_rewards == "batch":  # as TRL's 'batch': the std of the whole gathered batch's rewards
+                advantages = advantages / (rewards.std() + 1e-4)
         self.last_group_scores["advantages"] = advantages
         num_local = len(inputs)
         start = self.accelerator.process_index * num_local
@@ -161,6 +165,8 @@ class MethodSettingsCallback(TrainerCallback):
                 **reward_settings(args),
                 **target_settings(args),
                 "advantage_estimator": args.advantage_estimator,
+                "scale_rewards": args.scale_rewards,
+                "epsilon_high": args.epsilon_high,
                 "beta": args.beta,
                 "num_generations": args.num_generations,
                 "max_completion_length": args.max_completion_length,

@@ -32,6 +32,8 @@ def fill_reward_names(training_args) -> None:
     from .length_rewards import LENGTH_REWARDS, reward_settings
 
     def text(value) -> str:
+        if isinstance(value, list | tuple):  # e.g. Laser-D's three targets: 4096_8192_16384
+            return "_".join(text(v) for v in value)
         return f"{value:g}" if isinstance(value, float) else str(value)
 
     name = training_args.length_reward

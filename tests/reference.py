@@ -72,3 +72,21 @@ def cosine(correct, lengths, max_length, r0c=2.0, rlc=1.0, r0w=-10.0, rlw=0.0, e
         r0, rl = (r0c, rlc) if c else (r0w, rlw)
         out.append(exceed if n >= max_length else rl + 0.5 * (r0 - rl) * (1 + math.cos(math.pi * n / max_length)))
     return out
+
+
+def laser(correct, lengths, targets, bonus):
+    if len(targets) == 1:
+        target = targets[0]
+    else:
+        accuracy = sum(correct) / len(correct)
+        target = targets[0] if accuracy >= 2 / 3 else targets[1] if accuracy >= 1 / 3 else targets[2]
+    return [float(c) + (bonus if c and n <= target else 0.0) for c, n in zip(correct, lengths)]
+
+
+def dot(correct, lengths, alpha, margin):
+    import statistics
+
+    if not all(correct):
+        return [float(c) for c in correct]
+    cut = math.floor(statistics.mean(lengths) + alpha * statistics.stdev(lengths))
+    return [0.0 if n > cut and n - cut >= margin else 1.0 for n in lengths]

@@ -69,3 +69,20 @@ def test_target_length_control_on_tiny_settings(tiny_demo):
     table = (tmp_path / "compare" / "target_length.md").read_text().splitlines()
     assert len(table) == 2 + 4 and table[-1].startswith("| l1_exact (l1_alpha=0.01, target_length_min=20")
     assert (tmp_path / "compare" / "targets_heldout.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("name", sorted(compare.METHODS))
+def test_every_method_parses_with_the_demo_recipe(name):
+    from efficient_reasoning import grpo
+
+    argv = ["--config", str(run.RECIPES / "grpo.yaml"), "--output_dir", "unused"]
+    for key, value in compare.method_params(name).items():
+        argv += [f"--{key}", *value.split()]
+    _, args, _ = grpo.parse(argv)
+    assert args.length_reward == compare.METHODS[name]["length_reward"]
+    if name == "laser_d":
+        assert args.laser_targets == [60, 90, 130]
+    if name == "dler":
+        assert (args.scale_rewards, args.epsilon_high, args.truncation_budget) == ("batch", 0.28, 80)
+    if name == "dot":  # alpha low enough to cut with the demo's samples per prompt
+        assert args.dot_alpha < (args.num_generations - 1) / args.num_generations**0.5

@@ -7,9 +7,11 @@ from hypothesis import strategies as st
 
 from efficient_reasoning import (
     cosine_length_reward,
+    dot_reward,
     kimi_length_reward,
     l1_exact_reward,
     l1_max_reward,
+    laser_reward,
     length_penalized_reward,
     overlong_penalty_reward,
     shortest_correct_reward,
@@ -77,6 +79,37 @@ def test_cosine_hand_computed():
     assert rewards[0].tolist() == pytest.approx([2.0, 1.5, -10.0, -10.0, -5.0])
 
 
+def test_laser_hand_computed():
+    # target 100: correct within it 1.5, correct past it 1, wrong 0 whatever its length
+    rewards = laser_reward(b([[True, True, False, True]]), t([[50, 150, 20, 100]]), targets=[100], bonus=0.5)
+    assert rewards[0].tolist() == pytest.approx([1.5, 1.0, 0.0, 1.5])
+
+
+def test_laser_d_picks_the_target_by_the_groups_accuracy():
+    lengths = t([[60, 60, 60], [60, 60, 60], [60, 60, 60]])
+    correct = b([[True, True, True], [True, False, False], [False, False, False]])  # easy, medium (1/3), hard
+    rewards = laser_reward(correct, lengths, targets=[50, 80, 200], bonus=0.5)
+    # easy: target 50, 60 tokens is past it; medium: target 80, within; hard: no correct answer to reward
+    assert rewards.tolist() == [[1.0, 1.0, 1.0], [1.5, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    two_thirds = laser_reward(b([[True, True, False]]), t([[60, 60, 60]]), targets=[50, 80, 200], bonus=0.5)
+    assert two_thirds.tolist() == [[1.0, 1.0, 0.0]]  # 2/3 correct is easy: target 50
+
+
+def test_dot_hand_computed():
+    # all correct: mean 20, sample std 20 (lengths 10 x 4, 60), cut-off floor(20 + 1 * 20) = 40; 60 - 40 >= 16
+    lengths = t([[10, 10, 10, 10, 60]])
+    rewards = dot_reward(b([[True] * 5]), lengths, alpha=1.0, margin=16)
+    assert rewards.tolist() == [[1.0, 1.0, 1.0, 1.0, 0.0]]
+    assert dot_reward(b([[True] * 5]), lengths, alpha=1.0, margin=21).tolist() == [[1.0] * 5]  # 20 < margin
+    assert dot_reward(b([[True] * 3]), t([[40, 40, 40]]), alpha=0.0, margin=0).tolist() == [[1.0] * 3]  # none past
+    one_wrong = dot_reward(b([[True, True, True, False, True]]), lengths, alpha=1.0, margin=16)
+    assert one_wrong.tolist() == [[1.0, 1.0, 1.0, 0.0, 1.0]]  # not every answer right: no cut
+    # with 8 samples no response is 2.47 std above the mean: DOT's alpha 3 (for 32 samples) never cuts
+    spread = t([[10] * 7 + [10_000]])
+    assert dot_reward(b([[True] * 8]), spread, alpha=3.0, margin=0).tolist() == [[1.0] * 8]
+    assert dot_reward(b([[True] * 8]), spread, alpha=2.4, margin=0)[0, -1] == 0.0
+
+
 ALL = {
     "kimi": lambda c, n, m: kimi_length_reward(c, n, weight=0.5),
     "l1_exact": lambda c, n, m: l1_exact_reward(c, n, target_lengths=torch.full_like(n, 100.0), alpha=0.001),
@@ -85,6 +118,9 @@ ALL = {
     "truncation": lambda c, n, m: truncation_reward(c, n, budget=m // 2),
     "shortest_correct": lambda c, n, m: shortest_correct_reward(c, n, alpha=2.0, beta=0.001),
     "cosine": lambda c, n, m: cosine_length_reward(c, n, max_length=m),
+    "laser": lambda c, n, m: laser_reward(c, n, targets=[m // 8], bonus=0.5),
+    "laser_d": lambda c, n, m: laser_reward(c, n, targets=[m // 16, m // 8, m // 2], bonus=0.5),
+    "dot": lambda c, n, m: dot_reward(c, n, alpha=0.5, margin=4),
 }
 
 
@@ -117,6 +153,10 @@ def test_errors_name_the_argument():
         truncation_reward(b([[True, False]]), t([[1, 2]]), budget=0)
     with pytest.raises(ValueError, match="beta"):
         shortest_correct_reward(b([[True, False]]), t([[1, 2]]), alpha=1.0, beta=-0.1)
+    with pytest.raises(ValueError, match="targets"):
+        laser_reward(b([[True, False]]), t([[1, 2]]), targets=[10, 20])
+    with pytest.raises(ValueError, match="margin"):
+        dot_reward(b([[True, False]]), t([[1, 2]]), alpha=1.0, margin=-1)
 
 
 def test_registry_dispatch_and_settings():
@@ -212,3 +252,33 @@ def test_cosine_properties(group, max_length):
         else:
             assert (1 - 1e-6 <= r <= 2 + 1e-6) if c else (-10 - 1e-6 <= r <= 1e-6)
     assert shorter_correct_never_worse(correct, lengths, rewards)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    groups,
+    st.lists(st.integers(min_value=1, max_value=4096), min_size=3, max_size=3),
+    st.floats(min_value=0.0, max_value=1.0),
+    st.booleans(),
+)
+def test_laser_properties(group, targets, bonus, adaptive):
+    correct, lengths = group
+    targets = targets if adaptive else targets[:1]
+    rewards = laser_reward(b([correct]), t([lengths]), targets, bonus)[0].tolist()
+    assert rewards == pytest.approx(reference.laser(correct, lengths, targets, bonus), abs=1e-6)
+    for r, c in zip(rewards, correct):
+        assert r in (pytest.approx(1.0), pytest.approx(1.0 + bonus)) if c else r == 0.0
+    assert shorter_correct_never_worse(correct, lengths, rewards)
+
+
+@settings(max_examples=200, deadline=None)
+@given(groups, st.floats(min_value=0.0, max_value=3.0), st.integers(min_value=0, max_value=64))
+def test_dot_properties(group, alpha, margin):
+    correct, lengths = group
+    rewards = dot_reward(b([correct]), t([lengths]), alpha, margin)[0].tolist()
+    assert rewards == pytest.approx(reference.dot(correct, lengths, alpha, margin))
+    if not all(correct):  # outside all-correct groups DOT changes nothing
+        assert rewards == [float(c) for c in correct]
+    else:  # it cuts only the tail: never a response shorter than a kept one, never one at or below the mean
+        assert shorter_correct_never_worse(correct, lengths, rewards)
+        assert all(r == 1.0 for r, n in zip(rewards, lengths) if n <= sum(lengths) / len(lengths))

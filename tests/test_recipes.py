@@ -197,3 +197,24 @@ def test_trackers_the_recipes_report_to_are_installed_by_the_documented_commands
     assert named and named <= tracking  # wandb, trackio
     assert 'pip install -e ".[deepspeed,vllm,tracking]"' in (REPO / "README.md").read_text()
     assert ".[vllm,tracking]" in (REPO / "notebooks" / "efficient_reasoning.ipynb").read_text()
+
+
+def test_field_recipes_carry_their_sources_settings():
+    from efficient_reasoning.utils import fill_reward_names
+
+    grpo_dir = REPO / "recipes" / "DeepSeek-R1-Distill-Qwen-1.5B" / "grpo"
+    parsed = {}
+    for name in ("dler", "laser", "dot", "truncation"):
+        _, args, _ = grpo.parse(["--config", str(grpo_dir / f"config_{name}.yaml"), "--bf16", "false",
+                                 "--use_vllm", "false"])  # fmt: skip
+        fill_reward_names(args)
+        parsed[name] = args
+    dler = parsed["dler"]
+    assert (dler.length_reward, dler.truncation_budget, dler.scale_rewards) == ("truncation", 4000, "batch")
+    assert (dler.epsilon, dler.epsilon_high) == (0.2, 0.28)
+    assert "dynamic sampling" in (grpo_dir / "config_dler.yaml").read_text()
+    assert dler.hub_model_id != parsed["truncation"].hub_model_id  # the two truncation runs do not share a repo
+    assert parsed["laser"].laser_targets == [4096, 8192, 16384] and parsed["laser"].laser_bonus == 0.5
+    assert parsed["laser"].hub_model_id.endswith("laser-targets4096_8192_16384-bonus0.5")
+    n = parsed["dot"].num_generations
+    assert parsed["dot"].dot_margin == 32 and parsed["dot"].dot_alpha < (n - 1) / n**0.5  # it can cut at 8 samples

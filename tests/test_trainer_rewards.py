@@ -5,7 +5,13 @@ import json
 import pytest
 import torch
 
-from efficient_reasoning import kimi_length_reward, l1_max_reward, shortest_correct_reward
+from efficient_reasoning import (
+    kimi_length_reward,
+    l1_max_reward,
+    laser_reward,
+    rloo_advantage,
+    shortest_correct_reward,
+)
 from efficient_reasoning.configs import EfficientReasoningConfig
 from efficient_reasoning.data import load_any, to_prompts
 from efficient_reasoning.target_length import add_target_lengths, target_errors, with_budget
@@ -80,6 +86,18 @@ def test_trainer_applies_the_selected_reward_per_group(tmp_path, tiny, settings,
     assert correct.sum() > 0 and (correct == 0).any()  # both kinds occurred, so the check is not vacuous
 
 
+def test_batch_scaled_advantages_with_laser_d(tmp_path, tiny):
+    """`scale_rewards: batch` (the DLER recipe): the RLOO advantages over the std of the whole batch's rewards."""
+    args = config(tmp_path, length_reward="laser", laser_targets=[4, 8, 12], scale_rewards="batch")
+    trainer = train_one_step(tiny, args, to_prompts(load_any(str(tiny / "arithmetic.jsonl")), "problem", "answer"))
+    scores = trainer.last_group_scores
+    correct, lengths = scores["correct"].view(-1, 4), scores["lengths"].view(-1, 4)
+    assert torch.allclose(scores["rewards"], laser_reward(correct, lengths, [4, 8, 12]).view(-1))
+    rewards = scores["rewards"]
+    want = rloo_advantage(rewards.view(-1, 4)).view(-1) / (rewards.std() + 1e-4)
+    assert rewards.std() > 0 and torch.allclose(scores["advantages"], want)
+
+
 def test_reward_against_a_budget_needs_the_column(tmp_path, tiny):
     args = config(tmp_path, length_reward="l1_exact", target_length_min=4, target_length_max=8)
     dataset = to_prompts(load_any(str(tiny / "arithmetic.jsonl")), "problem", "answer")
@@ -120,6 +138,10 @@ def test_target_errors_hand_computed():
         ({"overlong_cache_length": 100}, r"overlong_cache_length \(100\) must be <= overlong_max_length \(24\)"),
         ({"target_length_min": 10}, "set both target_length_min and target_length_max"),
         ({"target_length_min": 10, "target_length_max": 5}, "target_length_min <= target_length_max"),
+        ({"laser_targets": [10, 20]}, "laser_targets must be 1 or 3 lengths"),
+        ({"laser_bonus": -1.0}, "laser_bonus must be >= 0"),
+        ({"length_reward": "dot", "dot_alpha": 3.0, "num_generations": 8}, "dot_alpha=3.0 never truncates"),
+        ({"scale_rewards": "group"}, "scale_rewards must be 'none' or 'batch'"),
     ],
 )
 def test_bad_reward_settings_fail_at_parse_time(tmp_path, tiny, overrides, message):
@@ -142,6 +164,7 @@ def test_script_with_another_reward_names_it_everywhere(tmp_path, tiny):
     assert "target_length_range: `[8, 16]`" in card
     method = json.loads((out / "efficient_reasoning.json").read_text())
     assert method["length_reward"] == "l1_max" and method["target_length_range"] == [8, 16]
+    assert method["scale_rewards"] == "none" and "scale_rewards: `none`" in card
     logged = json.loads((out / "trainer_state.json").read_text())["log_history"][0]
     assert 8 <= logged["efficiency/target_tokens"] <= 16 and logged["efficiency/target_abs_error"] >= 0
     assert "efficiency/target_rel_error" in logged
@@ -152,4 +175,6 @@ def test_training_dynamics_label_names_the_reward():
 
     kimi = {"length_reward": "kimi", "kimi_weight": 0.5, "length_penalty_alpha": 0.0, "advantage_estimator": "rloo"}
     assert run_label(kimi, "run") == "kimi (kimi_weight=0.5), rloo"
+    laser = {"length_reward": "laser", "laser_targets": [60, 90, 130], "laser_bonus": 0.5}
+    assert run_label(laser, "run") == "laser (laser_targets=60_90_130, laser_bonus=0.5)"
     assert run_label({"length_reward": "paper", "length_penalty_alpha": 0.2}, "run") == "α=0.2"

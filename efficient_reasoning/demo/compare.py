@@ -37,6 +37,18 @@ METHODS: dict[str, dict[str, str]] = {
     "overlong": {"length_reward": "overlong", "overlong_max_length": "160", "overlong_cache_length": "120"},
     "truncation": {"length_reward": "truncation", "truncation_budget": "80"},
     "cosine": {"length_reward": "cosine", "cosine_max_length": "160"},
+    # Laser: the target just above the task's needed ~52 tokens; Laser-D: by accuracy bucket (easy, medium, hard)
+    "laser": {"length_reward": "laser", "laser_targets": "60"},
+    "laser_d": {"length_reward": "laser", "laser_targets": "60 90 130"},
+    # DOT: alpha below 8 samples' largest possible z-score (2.47); margin 2 for DOT's 32 of 8,192 tokens
+    "dot": {"length_reward": "dot", "dot_alpha": "2", "dot_margin": "2"},
+    # DLER's recipe at the demo's scale: truncation with batch-std advantages and clip-higher
+    "dler": {
+        "length_reward": "truncation",
+        "truncation_budget": "80",
+        "scale_rewards": "batch",
+        "epsilon_high": "0.28",
+    },  # fmt: skip
 }
 # L1-Exact with a budget per training prompt, drawn from the range of the demo's answer lengths; alpha scaled to
 # them (L1's 3e-4 is for budgets of thousands of tokens).
@@ -65,7 +77,7 @@ def run_method(out: Path, s: DemoSettings, name: str, rl_args: Sequence[str] = (
                 "--dataset_name", str(out / "data" / "train.jsonl"), "--output_dir", str(target),
                 "--max_steps", str(s.rl_steps), "--seed", str(s.seed)]  # fmt: skip
         for key, value in method_params(name).items():
-            argv += [f"--{key}", value]
+            argv += [f"--{key}", *value.split()]  # several values: Laser-D's targets
         argv += list(rl_args)
         grpo.main(*grpo.parse(argv), recipe=str(RECIPES / "grpo.yaml"))
     return target
