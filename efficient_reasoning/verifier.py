@@ -1,15 +1,19 @@
 """Answer checking with `math-verify`: a completion's final answer against a gold answer.
 
 Extraction (`extraction=`, see `EXTRACTIONS`): `"paper"` follows the grader of the paper's authors (Qwen2.5-Math's
-`extract_answer`): the last `\\boxed{}`, else the stated final answer ("The final answer is $4$.", "#### 18"), else
-the last number. `"boxed"` reads the last `\\boxed{}` only (the authors' training reward). Boxes that end a
-completion side by side (`\\boxed{-2} \\text{ and } \\boxed{1}`) are read together as one answer, `-2, 1`.
+`extract_answer`): "The final answer is $X$. I hope it is correct.", else the last `\\boxed{}`, else the stated final
+answer ("The final answer is $4$.", "#### 18"), else what math-verify's own extraction finds (its priorities: an
+answer after "answer", then the last LaTeX span or number, so that `Thus $x \\geq 5$ is the solution.` gives
+`x \\geq 5`). `"boxed"` reads the last `\\boxed{}` only (the authors' training reward). Under both, text after a chat
+template's end-of-turn token (`<|im_end|>`, `<|im_start|>`, `<｜end▁of▁sentence｜>`) is a run-on and not read, and
+boxes that end a completion side by side (`\\boxed{-2} \\text{ and } \\boxed{1}`, or joined by a short phrase with
+"and" / "or") are read together as one answer, `-2, 1`.
 
 Checking: both sides are normalized (`\\mathrm{e}`, `\\mathrm{i}` as constants, digit groups `1 000` / `1{,}000`, a
 trailing period), parsed with math-verify and compared with its `verify`; an inequality is compared as the interval
-it describes when the other side is an interval, and a decimal comma (`3,5`) is read as a decimal point when the gold
-is a single decimal number. A parse that covers only part of an answer never makes two answers equal: such answers
-are compared as normalized strings.
+it describes when the other side is an interval, and a decimal comma (`3,5`, in the answer or in the gold) is read as
+a decimal point when the other side is a single decimal number. A parse that covers only part of an answer never
+makes two answers equal: such answers are compared as normalized strings.
 
 Checks run in worker processes with a bound on the CPU time of each check (ordinary checks stay within it on a busy
 machine; a power tower is stopped there) and a wall-clock backstop. Workers start from a forkserver with this module
