@@ -100,7 +100,7 @@ class EfficientReasoningConfig(GRPOConfig):
         default="boxed",
         metadata={
             "help": "How the reward reads a completion's answer: 'boxed' (the last \\boxed{}, as the authors' "
-            "training reward) or 'paper' (the last \\boxed{}, else the stated final answer, else the last number; "
+            "training reward) or 'paper' (the last \\boxed{}, else the stated final answer, else math-verify's pick; "
             "the authors' evaluation grader).",
             "choices": ["boxed", "paper"],
         },

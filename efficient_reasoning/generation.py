@@ -239,7 +239,7 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--answer_extraction", choices=["paper", "boxed"], default="paper",
-        help="paper: last \\boxed{}, else the stated final answer, else the last number; boxed: last \\boxed{} only",
+        help="paper: last \\boxed{}, else the stated final answer, else math-verify's; boxed: last \\boxed{} only",
     )  # fmt: skip
 
 

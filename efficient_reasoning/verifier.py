@@ -1,15 +1,19 @@
 """Answer checking with `math-verify`: a completion's final answer against a gold answer.
 
 Extraction (`extraction=`, see `EXTRACTIONS`): `"paper"` follows the grader of the paper's authors (Qwen2.5-Math's
-`extract_answer`): the last `\\boxed{}`, else the stated final answer ("The final answer is $4$.", "#### 18"), else
-the last number. `"boxed"` reads the last `\\boxed{}` only (the authors' training reward). Boxes that end a
-completion side by side (`\\boxed{-2} \\text{ and } \\boxed{1}`) are read together as one answer, `-2, 1`.
+`extract_answer`): "The final answer is $X$. I hope it is correct.", else the last `\\boxed{}`, else the stated final
+answer ("The final answer is $4$.", "#### 18"), else what math-verify's own extraction finds (its priorities: an
+answer after "answer", then the last LaTeX span or number, so that `Thus $x \\geq 5$ is the solution.` gives
+`x \\geq 5`). `"boxed"` reads the last `\\boxed{}` only (the authors' training reward). Under both, text after a chat
+template's end-of-turn token (`<|im_end|>`, `<|im_start|>`, `<｜end▁of▁sentence｜>`) is a run-on and not read, and
+boxes that end a completion side by side (`\\boxed{-2} \\text{ and } \\boxed{1}`, or joined by a short phrase with
+"and" / "or") are read together as one answer, `-2, 1`.
 
 Checking: both sides are normalized (`\\mathrm{e}`, `\\mathrm{i}` as constants, digit groups `1 000` / `1{,}000`, a
 trailing period), parsed with math-verify and compared with its `verify`; an inequality is compared as the interval
-it describes when the other side is an interval, and a decimal comma (`3,5`) is read as a decimal point when the gold
-is a single decimal number. A parse that covers only part of an answer never makes two answers equal: such answers
-are compared as normalized strings.
+it describes when the other side is an interval, and a decimal comma (`3,5`, in the answer or in the gold) is read as
+a decimal point when the other side is a single decimal number. A parse that covers only part of an answer never
+makes two answers equal: such answers are compared as normalized strings.
 
 Checks run in worker processes with a bound on the CPU time of each check (ordinary checks stay within it on a busy
 machine; a power tower is stopped there) and a wall-clock backstop. Workers start from a forkserver with this module
@@ -26,15 +30,18 @@ import os
 import re
 import signal
 from collections.abc import Sequence
+from itertools import groupby
 from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
 from typing import NamedTuple
 
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+from math_verify.parser import get_extraction_regexes
 
 EXTRACTIONS = ("paper", "boxed")
 KINDS = ("math", "choice")
 _BOXED_COMMANDS = ("\\boxed", "\\fbox")
-_EXTRACTION = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
+_EXPR = ExprExtractionConfig()
+_EXTRACTION = [LatexExtractionConfig(boxed_match_priority=0), _EXPR]
 # math-verify warns on every call that its own alarm is off; the worker bounds the time instead.
 logging.getLogger("math_verify").setLevel(logging.ERROR)
 
@@ -68,22 +75,38 @@ def last_boxed(text: str) -> str | None:
     return None if span is None else text[span[1] : span[2]]
 
 
-# What may stand between boxes that give one answer together: `\boxed{-2} \text{ and } \boxed{1}`.
+# What may stand between boxes that give one answer together: `\boxed{-2} \text{ and } \boxed{1}`, and a name
+# before the next box (`x = \boxed{1}, y = \boxed{2}`).
 _BOX_SEPARATOR = re.compile(
-    r"(?:\s|\$|,|;|\\[,;:! ]|\\q?quad|\\[()\[\]]|\b(?:and|or)\b|\\(?:text|mathrm)\s*\{\s*(?:and|or|,)?\s*\})*"
+    r"(?:\s|\$|,|;|\\[,;:! ]|\\q?quad|\\[()\[\]]|\b(?:and|or)\b|\\(?:text|mathrm)\s*\{\s*(?:and|or|,)?\s*\}"
+    r"|\b[A-Za-z](?:_\{?\w+\}?)?\s*=)*"
 )
+# Or a short phrase with "and" / "or" (`\boxed{1} papers and \boxed{2} bins`), as math-verify joins boxes; a comma
+# alone is not enough there (`\boxed{25} wait, no: \boxed{26}` is 26).
+_BOX_CONJUNCTION = re.compile(r"\b(?:and|or)\b")
+
+
+def _joined(text: str, previous: tuple[int, int, int], span: tuple[int, int, int]) -> bool:
+    between = text[previous[2] + 1 : span[0]]
+    if len(between) < 10 or _BOX_SEPARATOR.fullmatch(between):  # math-verify joins boxes this close
+        return True
+    different = text[previous[1] : previous[2]].strip() != text[span[1] : span[2]].strip()
+    return different and len(between) < 70 and bool(_BOX_CONJUNCTION.search(between))
 
 
 def boxed_answer(text: str) -> str | None:
-    """The last `\\boxed{}` content, joined with the boxes right before it when only separators ("and", ",", `$`)
-    stand between them: `\\boxed{-2} \\text{ and } \\boxed{1}` gives `-2, 1`. None when there is no box."""
+    """The last `\\boxed{}` content, joined with the boxes right before it when only separators ("and", ",", `$`) or
+    a short phrase with "and" / "or" stand between them: `\\boxed{-2} \\text{ and } \\boxed{1}` gives `-2, 1`. None
+    when there is no box."""
     span = _box_span(text, len(text))
     if span is None:
         return None
     parts = [text[span[1] : span[2]].strip()]
     while True:
         previous = _box_span(text, span[0])
-        if previous is None or not _BOX_SEPARATOR.fullmatch(text, previous[2] + 1, span[0]):
+        if previous is None:
+            break
+        if not _joined(text, previous, span):
             break
         span = previous
         parts.insert(0, text[span[1] : span[2]].strip())
@@ -92,13 +115,67 @@ def boxed_answer(text: str) -> str | None:
 
 
 _STATED = re.compile(r"(?i)(?:final\s+answer|the\s+answer|answer)\s*(?:is|:|=)\s*:?\s*|####\s*")
-_NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?|-?\.\d+")
 _MATH_DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
+# Where a chat template ends a turn: text after it is a run-on into the next turn (`<|im_start|>user ...`).
+_END_OF_TURN = re.compile(
+    r"<\|(?:im_end|im_start|endoftext|eot_id|end_of_text|start_header_id)\|>|<｜end▁of▁sentence｜>|</s>"
+)
+# math-verify's own answer patterns (boxes are read by `boxed_answer`), tried by priority, the rightmost match first.
+_MV_PATTERNS = sorted(
+    (
+        (priority, pattern, isinstance(config, LatexExtractionConfig))
+        for patterns, config in get_extraction_regexes([LatexExtractionConfig(boxed_match_priority=-1), _EXPR])
+        for pattern, priority in patterns
+    ),
+    key=lambda p: p[0],
+)
+_MV_TAIL = 4000  # math-verify's patterns run on the end of a completion only: the answer is there, and time stays flat
+
+
+def _end_turn(text: str) -> str:
+    match = _END_OF_TURN.search(text)
+    return text if match is None else text[: match.start()]
+
+
+def _matched_answer(match: re.Match, latex: bool) -> str:
+    """The answer text of one math-verify match: its LaTeX spans joined by ", ", or its number / expression."""
+    groups = {k: v for k, v in match.groupdict().items() if v}
+    percent = "\\%" if any(k.endswith("percent") for k in groups) else ""
+    if latex:
+        return ", ".join(v.strip() for k, v in groups.items() if "_latex" in k) + percent
+    integer = next((v for k, v in groups.items() if k.startswith("integer")), "")
+    decimal = next((v for k, v in groups.items() if k.startswith("decimal")), "")
+    if integer or decimal:  # as math-verify reads it: `1 000` and `1,000` are 1000, `3,5` is 3.5
+        return re.sub(r"[ ,]", "", integer) + decimal.replace(",", ".") + percent
+    return groups.get("expr", "").strip()
+
+
+def math_verify_answer(text: str) -> str | None:
+    """The answer math-verify's extraction finds in `text` ("answer: ...", "final answer ... is ...", the last LaTeX
+    span or number), as text; None when none. Regex only: nothing is parsed here."""
+    if len(text) > _MV_TAIL:
+        text = text[-_MV_TAIL:]
+        text = text[text.find("\n") + 1 :]  # start on a line, so that `$` pairs are not shifted
+    for _, group in groupby(_MV_PATTERNS, key=lambda p: p[0]):
+        found = [(m.end(), -m.start(), m, latex) for _, pattern, latex in group for m in pattern.finditer(text)]
+        if found:
+            _, _, match, latex = max(found, key=lambda f: f[:2])
+            return _matched_answer(match, latex) or None
+    return None
+
+
+def _minerva_answer(text: str) -> str | None:
+    # "Final Answer: The final answer is $X$. I hope it is correct.": Qwen2.5-Math's grader reads it before any box.
+    # The last one counts (a model that corrects itself states it again).
+    start = text.rfind("final answer is $")
+    end = text.find("$. I hope", start)
+    return text[start + len("final answer is $") : end].strip() if start >= 0 and end >= 0 else None
 
 
 def stated_answer(text: str) -> str | None:
     """The answer after the last "the (final) answer is" / "answer:" / "####", up to the end of its math span, sentence
-    or line; None when the completion states none."""
+    or line; when that reads as a sentence ("The volume is 120"), the answer math-verify finds in it. None when the
+    completion states none."""
     matches = list(_STATED.finditer(text))
     if not matches:
         return None
@@ -107,22 +184,27 @@ def stated_answer(text: str) -> str | None:
         if rest.startswith(opening):
             close = rest.find(closing, len(opening))
             return rest[len(opening) : close].strip() if close > 0 else None
-    rest = re.split(r"\n|\.\s|\.$|,\s+(?=[A-Za-z]{2})", rest, maxsplit=1)[0]  # "5, not 4 as I thought" -> "5"
-    return rest.strip() or None
+    rest = re.split(r"\n|\.\s|\.$|,\s+(?=[A-Za-z]{2})", rest, maxsplit=1)[0].strip()  # "5, not 4 as I thought" -> "5"
+    if _is_prose(rest):
+        return math_verify_answer(text[matches[-1].start() : matches[-1].end()] + rest)
+    return rest or None
 
 
 def extract_math(text: str, extraction: str = "paper") -> str | None:
     """The final answer of a math completion under `extraction` (see the module docstring), or None."""
     if extraction not in EXTRACTIONS:
         raise ValueError(f"unknown answer extraction {extraction!r}; choose from {EXTRACTIONS}")
+    text = _end_turn(text)
+    minerva = _minerva_answer(text) if extraction == "paper" else None
+    if minerva:
+        return minerva
     boxed = boxed_answer(text)
     if boxed is not None or extraction == "boxed":
         return boxed
     stated = stated_answer(text)
     if stated is not None:
         return stated
-    numbers = _NUMBER.findall(text)
-    return numbers[-1].replace(",", "") if numbers else None
+    return math_verify_answer(text)  # its last number stands apart from letters: not the 2 of `AZYUK2A`
 
 
 def normalize_answer(answer: str) -> str:
@@ -142,7 +224,10 @@ def normalize_answer(answer: str) -> str:
 _UPRIGHT_CONSTANT = re.compile(r"\\(?:mathrm|text|operatorname|rm|mathit)\s*\{\s*(e|i|\\pi)\s*\}")
 # Thousands groups: `1 000`, `1\,000`, `1{,}000`, `1\ 000` (exactly three digits per group).
 _DIGIT_GROUPS = re.compile(r"(?<![\d.])\d{1,3}(?:(?:\{,\}|\\[, !]|~| )\d{3})+(?![\d.])")
-_DECIMAL_COMMA = re.compile(r"-?\d+,(?:\d{1,2}|\d{4,})")
+# A decimal comma as math-verify reads one: `3,5`, `0,111`, `1000,99`; not a thousands group (`1,234`).
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+_THOUSANDS = re.compile(r"-?[1-9]\d{0,2}(?:,\d{3})+")
+_DECIMAL_POINT = re.compile(r"-?\d*\.\d+")
 
 
 def _plain_constant(match: re.Match) -> str:
@@ -242,10 +327,16 @@ def check_answer(predicted: str | None, gold: str) -> float:
     pred_parsed = _parse(predicted)
     if _equal(gold_parsed, pred_parsed):
         return 1.0
-    # `3,5` for the gold `3.5`: a decimal comma, read as such only when the gold is one decimal number.
-    if _DECIMAL_COMMA.fullmatch(pred_parsed.text) and re.fullmatch(r"-?\d*\.\d+", gold_parsed.text):
-        return 1.0 if _equal(gold_parsed, _parse(pred_parsed.text.replace(",", "."))) else 0.0
+    # `3,5` against `3.5`, either side: a decimal comma, read as such only when the other side is one decimal number.
+    if _DECIMAL_POINT.fullmatch(gold_parsed.text) and _is_decimal_comma(pred_parsed.text):
+        return float(_equal(gold_parsed, _parse(pred_parsed.text.replace(",", "."))))
+    if _DECIMAL_POINT.fullmatch(pred_parsed.text) and _is_decimal_comma(gold_parsed.text):
+        return float(_equal(_parse(gold_parsed.text.replace(",", ".")), pred_parsed))
     return 0.0
+
+
+def _is_decimal_comma(text: str) -> bool:
+    return bool(_DECIMAL_COMMA.fullmatch(text)) and not _THOUSANDS.fullmatch(text)
 
 
 class _CPUTimeout(BaseException):  # BaseException: not swallowed by the `except Exception` inside sympy

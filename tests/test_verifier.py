@@ -127,22 +127,49 @@ def test_aime_golds_verify_against_themselves(shared_data, verifier):
     assert by_number == sorted(int(g) for g in (r["answer"] for r in aime))
 
 
-CASES = Path(__file__).parent / "cases" / "verifier_cases.jsonl"
+CASES = [Path(__file__).parent / "cases" / name for name in ("verifier_cases.jsonl", "math_verify_cases.jsonl")]
 
 
-def test_agrees_with_the_labelled_cases():
-    """Every labelled case (tests/cases/make_verifier_cases.py: every kind of issue 12, right and wrong) gets its
-    verdict; in particular no wrong answer is accepted."""
-    cases = _jsonl(CASES)
-    assert len(cases) >= 300 and {c["expected"] for c in cases} == {0, 1}
+@pytest.fixture(scope="module")
+def labelled():
+    """(case, project score, plain math-verify score) for every labelled case: tests/cases/make_verifier_cases.py
+    (every kind of issues 12 and 25, right and wrong) and make_math_verify_cases.py (math-verify's own tests)."""
+    from math_verify import parse, verify
+
     inline = Verifier(num_workers=0)
-    wrong = []
-    for case in cases:
+    rows = []
+    for case in (c for path in CASES for c in _jsonl(path)):
         kind = "choice" if case["kind"] == "choice" else "math"
-        score = inline([case["completion"]], [case["gold"]], kind=kind)[0]
-        if score != case["expected"]:
-            wrong.append((case["kind"], case["completion"][-60:], case["gold"], score))
+        ours = inline([case["completion"]], [case["gold"]], kind=kind)[0]
+        try:
+            plain = float(verify(parse(case["gold"]), parse(case["completion"])))
+        except Exception:
+            plain = math.nan
+        rows.append((case, ours, plain))
+    return rows
+
+
+def test_agrees_with_the_labelled_cases(labelled):
+    """Every labelled case gets its verdict; in particular no wrong answer is accepted."""
+    assert len(labelled) >= 1000 and {c["expected"] for c, _, _ in labelled} == {0, 1}
+    wrong = [(c["kind"], c["completion"][-60:], c["gold"], s) for c, s, _ in labelled if s != c["expected"]]
     assert wrong == []
+
+
+def test_no_kind_where_plain_math_verify_does_better(labelled):
+    """Per kind of case, the checker agrees with the labels at least as often as plain `verify(parse(gold),
+    parse(completion))`, with no false positive; plain math-verify is behind on some kinds (else the cases test
+    nothing)."""
+    by_kind: dict[str, list[int]] = {}
+    for case, ours, plain in labelled:
+        row = by_kind.setdefault(case["kind"], [0, 0, 0])
+        row[0] += ours == case["expected"]
+        row[1] += plain == case["expected"]
+        row[2] += ours == 1.0 and case["expected"] == 0
+    for kind in ("relations", "matrix", "stated_text", "decimal_comma", "box_words", "mv_relations", "qwen_grader"):
+        assert kind in by_kind
+    assert {k: r for k, r in by_kind.items() if r[0] < r[1] or r[2]} == {}
+    assert any(r[1] < r[0] for r in by_kind.values())
 
 
 @pytest.mark.parametrize(
@@ -157,6 +184,22 @@ def test_agrees_with_the_labelled_cases():
         ("\\boxed{25} wait, no: \\boxed{26}", "paper", "26"),
         ("\\boxed{7} so it is \\boxed{7}", "boxed", "7"),
         ("nothing here", "paper", None),
+        ("AZYUK2A", "paper", None),  # a number glued to letters is no answer (math-verify's rule)
+        # no box: math-verify's own extraction (a stated answer in a sentence, the last math span or number)
+        ("Final Answer: The volume of the box is 120.", "paper", "120"),
+        ("Therefore $x \\geq 5$ is the solution.", "paper", "x \\geq 5"),
+        ("The price is 2,74 euros.", "paper", "2.74"),
+        ("So the matrix is $\\begin{pmatrix}1\\\\2\\end{pmatrix}$.", "paper", "\\begin{pmatrix}1\\\\2\\end{pmatrix}"),
+        # the stated form of Qwen2.5-Math's grader comes before a box; the last one counts
+        ("\\boxed{3}. The final answer is $4$. I hope it is correct. The final answer is $5$. I hope", "paper", "5"),
+        ("\\boxed{3}. The final answer is $4$. I hope it is correct.", "boxed", "3"),
+        # a run-on into the next chat turn is not read
+        ("\\boxed{4}<|im_end|>\n<|im_start|>user\nAnd 2+3? \\boxed{5}", "boxed", "4"),
+        ("The answer is 7<｜end▁of▁sentence｜>The answer is 8", "paper", "7"),
+        # boxes joined by a short phrase with "and" / "or" are one answer; a comma alone does not join them
+        ("There are \\boxed{1} papers and \\boxed{2} bins.", "boxed", "1, 2"),
+        ("So $x = \\boxed{1}$ or $x = \\boxed{2}$.", "boxed", "1, 2"),
+        ("I got \\boxed{1} at first, but it is wrong: \\boxed{2}", "boxed", "2"),
     ],
 )
 def test_extract_answer(text, extraction, expected):

@@ -18,6 +18,10 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 FILLER = "We simplify step by step and check the arithmetic. "
+# A completion that runs on into the next chat turn, where another answer follows.
+RUN_ON = (
+    "So the final answer is $4$.<|im_end|>\n<|im_start|>user\nWhat is 2+3?<|im_start|>assistant\nIt is \\boxed{5}."
+)
 
 # (kind, completion, gold, expected), written by hand.
 HAND = [
@@ -127,6 +131,147 @@ HAND = [
     ("graders", "\\boxed{\\left( 3, \\frac{\\pi}{3} \\right)}", "(3,\\frac{\\pi}{2})", 0),
     ("graders", "\\boxed{}", "3", 0),
     ("graders", "I could not solve it.", "3", 0),
+    # relations written differently in the gold and the answer
+    ("relations", "\\boxed{x >= 2}", "x \\geq 2", 1),
+    ("relations", "\\boxed{x \\geq 2}", "x >= 2", 1),
+    ("relations", "Therefore $x \\ge 2$ is the solution.", "x >= 2", 1),
+    ("relations", "Therefore $x > 2$ is the solution.", "x >= 2", 0),
+    ("relations", "\\boxed{x \\leq 2}", "x \\geq 2", 0),
+    ("relations", "We find that $x \\lt 3$.", "x < 3", 1),
+    ("relations", "We find that $x \\lt 4$.", "x < 3", 0),
+    ("relations", "Thus $y \\gt 5$.", "y > 5", 1),
+    ("relations", "\\boxed{x != 3}", "x \\neq 3", 1),
+    ("relations", "We find that $x \\neq 3$.", "x \\ne 3", 1),
+    ("relations", "We find that $x \\neq 4$.", "x \\ne 3", 0),
+    ("relations", "\\boxed{x = 3}", "x \\neq 3", 0),
+    ("relations", "So $5 \\geq x$.", "x \\leq 5", 1),
+    ("relations", "So $-x > -1$.", "x < 1", 1),
+    ("relations", "So $x > -1$.", "x < 1", 0),
+    # matrices stated without a box, or in another environment
+    (
+        "matrix",
+        "The matrix is $\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$.",
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}",
+        1,
+    ),
+    (
+        "matrix",
+        "The matrix is $\\begin{pmatrix} 1 & 2 \\\\ 3 & 5 \\end{pmatrix}$.",
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}",
+        0,
+    ),
+    ("matrix", "Hence \\[\\begin{pmatrix} 3 \\\\ -1 \\end{pmatrix}\\]", "\\begin{pmatrix}3\\\\-1\\end{pmatrix}", 1),
+    ("matrix", "Hence \\[\\begin{pmatrix} -1 \\\\ 3 \\end{pmatrix}\\]", "\\begin{pmatrix}3\\\\-1\\end{pmatrix}", 0),
+    (
+        "matrix",
+        "\\boxed{\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}}",
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}",
+        1,
+    ),
+    (
+        "matrix",
+        "\\boxed{\\begin{bmatrix} 1 & 2 \\\\ 4 & 3 \\end{bmatrix}}",
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}",
+        0,
+    ),
+    (
+        "matrix",
+        "So $\\left[\\begin{array}{cc} 1 & 2 \\\\ 3 & 4 \\end{array}\\right]$",
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}",
+        1,
+    ),
+    (
+        "matrix",
+        "So $\\left[\\begin{array}{cc} 1 & 0 \\\\ 3 & 4 \\end{array}\\right]$",
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}",
+        0,
+    ),
+    (
+        "matrix",
+        "\\boxed{\\begin{pmatrix} 0 & 0 \\\\ 0 & 0 \\end{pmatrix}}",
+        "\\begin{bmatrix}0&0\\\\0&0\\end{bmatrix}",
+        1,
+    ),
+    (
+        "matrix",
+        "The answer is $\\begin{pmatrix} 1/2 \\\\ 3 \\end{pmatrix}$",
+        "\\begin{pmatrix}\\frac{1}{2}\\\\3\\end{pmatrix}",
+        1,
+    ),
+    (
+        "matrix",
+        "The answer is $\\begin{pmatrix} 1/3 \\\\ 3 \\end{pmatrix}$",
+        "\\begin{pmatrix}\\frac{1}{2}\\\\3\\end{pmatrix}",
+        0,
+    ),
+    # a final answer in a sentence, followed by other text or by a chat template's special tokens
+    ("stated_text", "Final Answer: The volume of the box is 120.", "120", 1),
+    ("stated_text", "Final Answer: The volume of the box is 121.", "120", 0),
+    ("stated_text", "Final Answer: Jane started 3 hours ago.", "3", 1),
+    ("stated_text", "Final Answer: Jane started 4 hours ago.", "3", 0),
+    ("stated_text", "The answer is 4 because 2 + 2 = 4 and nothing else fits.", "4", 1),
+    ("stated_text", "So the final answer is $4$.<|im_end|>", "4", 1),
+    (
+        "stated_text",
+        RUN_ON,
+        "4",
+        1,
+    ),
+    (
+        "stated_text",
+        RUN_ON,
+        "5",
+        0,
+    ),
+    (
+        "stated_text",
+        "We get $\\frac{2}{3}$. <|im_start|>user\nNext: what is $1+1$? The answer is 2",
+        "\\frac{2}{3}",
+        1,
+    ),
+    ("stated_text", "We get $\\frac{2}{3}$. <|im_start|>user\nNext: what is $1+1$? The answer is 2", "2", 0),
+    ("stated_text", "Thus the answer is $\\boxed{7}$.<｜end▁of▁sentence｜>Then \\boxed{8}", "7", 1),
+    ("stated_text", "Thus the answer is $\\boxed{7}$.<｜end▁of▁sentence｜>Then \\boxed{8}", "8", 0),
+    ("stated_text", "Final Answer: The final answer is $\\frac{1}{2}$. I hope it is correct.", "0.5", 1),
+    (
+        "stated_text",
+        "So $\\boxed{3}$ marbles.\nFinal Answer: The final answer is $12$. I hope it is correct.",
+        "12",
+        1,
+    ),
+    (
+        "stated_text",
+        "The final answer is $3$. I hope it is correct. Wait. The final answer is $5$. I hope it is correct.",
+        "3",
+        0,
+    ),
+    (
+        "stated_text",
+        "The final answer is $3$. I hope it is correct. Wait. The final answer is $5$. I hope it is correct.",
+        "5",
+        1,
+    ),
+    # decimal commas in the answer or in the gold
+    ("decimal_comma", "\\boxed{1.22}", "1,22", 1),
+    ("decimal_comma", "\\boxed{1.23}", "1,22", 0),
+    ("decimal_comma", "\\boxed{0.111}", "0,111", 1),
+    ("decimal_comma", "\\boxed{111}", "0,111", 0),
+    ("decimal_comma", "\\boxed{1000,99}", "1000.99", 1),
+    ("decimal_comma", "\\boxed{1000,98}", "1000.99", 0),
+    ("decimal_comma", "The price is 2,74 euros.", "2.74", 1),
+    ("decimal_comma", "The price is 2,75 euros.", "2.74", 0),
+    ("decimal_comma", "\\boxed{1,234}", "1.234", 0),  # a thousands group, not 1.234
+    ("decimal_comma", "\\boxed{1234}", "1,234", 1),
+    # one answer given as several boxes separated by words
+    ("box_words", "The roots are $\\boxed{1}$ and also $\\boxed{2}$.", "1, 2", 1),
+    ("box_words", "There are \\boxed{1} papers and \\boxed{2} bins.", "1, 2", 1),
+    ("box_words", "There are \\boxed{1} papers and \\boxed{3} bins.", "1, 2", 0),
+    ("box_words", "$\\boxed{(3, 3)}$ for part (a) and $\\boxed{(1, 1)}$ for part (b)", "(3, 3), (1, 1)", 1),
+    ("box_words", "$\\boxed{(3, 3)}$ for part (a) and $\\boxed{(1, 2)}$ for part (b)", "(3, 3), (1, 1)", 0),
+    ("box_words", "So $x = \\boxed{1}$ or $x = \\boxed{2}$.", "1, 2", 1),
+    ("box_words", "So $x = \\boxed{1}$ or $x = \\boxed{3}$.", "1, 2", 0),
+    ("box_words", "I first got \\boxed{1}, no, it is \\boxed{2}", "1, 2", 0),
+    ("box_words", "I first got \\boxed{1}, but that is wrong: the answer is \\boxed{2}", "2", 1),
     # multiple choice
     ("choice", "\\boxed{B}", "B", 1),
     ("choice", "\\boxed{(B)}", "B", 1),
