@@ -19,7 +19,7 @@ from pathlib import Path
 
 from datasets import Dataset, DatasetDict, load_dataset, load_from_disk
 
-from .generation import HelpFormatter
+from .cli import HelpFormatter
 from .verifier import last_boxed, normalize_answer
 
 logger = logging.getLogger(__name__)

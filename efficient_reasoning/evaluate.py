@@ -24,9 +24,9 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .cli import HelpFormatter, run_command
 from .data import load_any, require_columns
 from .generation import (
-    HelpFormatter,
     JsonlLog,
     SamplingSettings,
     add_sampling_args,
@@ -34,7 +34,6 @@ from .generation import (
     generator_from_args,
     record_run_config,
     render_prompts,
-    run_command,
     sample_and_score,
     sampling_from_args,
 )

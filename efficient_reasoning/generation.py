@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .data import PAPER_PROMPT
+
 logger = logging.getLogger(__name__)
 
 
@@ -214,8 +216,6 @@ class VLLMGenerator:
 
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
     """The model, backend and sampling options of every command that samples (evaluation, rejection sampling)."""
-    from .data import PAPER_PROMPT
-
     p.add_argument("--model", required=True, help="Hub id or local folder")
     p.add_argument("--revision", default="main")
     p.add_argument("--temperature", type=float, default=0.6)
@@ -322,37 +322,6 @@ def record_run_config(path: Path, config: dict, items: dict[str, dict] | None = 
     merged, _ = _run_config_conflicts(path, config, items or {})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(merged, indent=2))
-
-
-class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """The module docstring as written, and every option's default in `--help` (unless its help gives it)."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        text = action.help or ""
-        if "default" in text or action.default is argparse.SUPPRESS or action.required or not action.option_strings:
-            return text
-        if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
-            return text
-        return f"{text} (default: %(default)s)".strip()
-
-    def _format_action(self, action: argparse.Action) -> str:
-        if action.help is None and action.option_strings:  # an option with no help text still shows its default
-            import copy
-
-            action = copy.copy(action)
-            action.help = "(default: %(default)s)"
-        return super()._format_action(action)
-
-
-def run_command(main, argv: list[str] | None = None):
-    """Run a command's `main`; Ctrl-C ends it with one line (samples written so far are kept) and exit code 130."""
-    import sys
-
-    try:
-        return main(argv)
-    except KeyboardInterrupt:
-        print("Interrupted: the samples written so far are kept; rerun the same command to finish.", file=sys.stderr)
-        raise SystemExit(130) from None
 
 
 def write_jsonl(path: str | Path, rows: Iterable[dict], append: bool = False) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .generation import HelpFormatter
+from .cli import HelpFormatter
 
 BENCHMARK_TITLES = {"gsm8k": "GSM8K", "math500": "MATH500", "aime24": "AIME 2024", "aime25": "AIME 2025", "amc": "AMC"}
 FIELD_MODELS = {"1.5B": "DeepSeek-R1-Distill-Qwen-1.5B", "7B": "DeepSeek-R1-Distill-Qwen-7B"}

@@ -24,16 +24,15 @@ from pathlib import Path
 
 from datasets import Dataset, Features, Value
 
+from .cli import HelpFormatter, run_command
 from .evaluate import Benchmark, load_problems
 from .generation import (
-    HelpFormatter,
     JsonlLog,
     add_sampling_args,
     check_run_config,
     generator_from_args,
     record_run_config,
     render_prompts,
-    run_command,
     sample_and_score,
     sampling_from_args,
 )

@@ -13,7 +13,8 @@ import argparse
 import random
 from pathlib import Path
 
-from .generation import HelpFormatter, write_jsonl
+from .cli import HelpFormatter
+from .generation import write_jsonl
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"

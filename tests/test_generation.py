@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from efficient_reasoning import evaluate, generation, rejection_sampling
-from efficient_reasoning.generation import Generation, run_command
+from efficient_reasoning.cli import run_command
+from efficient_reasoning.generation import Generation
 
 
 class FakeGenerator:

@@ -23,7 +23,8 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from ..generation import HelpFormatter, write_jsonl
+from ..cli import HelpFormatter
+from ..generation import write_jsonl
 from ..utils import setup_logging
 from . import task
 
