@@ -1,9 +1,10 @@
-"""A few GRPO steps of the tiny model under `accelerate launch`, recording what every rank used.
+"""A few GRPO steps under `accelerate launch`, recording what every rank used.
 
-Launched by tests/test_distributed.py. Each rank writes `rank{N}.json` with, per step, the gathered completions,
-token ids and gold answers it saw, and the advantages it trained on. Correctness here is a deterministic rule of the
-completion text (an even number of characters), so random-weight completions give a mix of correct and incorrect
-responses; the real verifier is tested on its own.
+Launched by tests/test_distributed.py (and tests/test_vllm_training.py, with `--vllm`). Each rank writes
+`rank{N}.json` with, per step, the gathered completions, token ids and gold answers it saw, the advantages it trained
+on and, with vLLM, how far the engine's sampling log-probabilities were from the trained model's. Correctness here
+is a deterministic rule of the completion text (an even number of characters), so any model's completions give a
+mix of correct and incorrect responses; the real verifier is tested on its own.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from accelerate.utils import gather_object
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from efficient_reasoning.configs import EfficientReasoningConfig
-from efficient_reasoning.data import load_any, to_prompts
+from efficient_reasoning.data import PAPER_PROMPT, load_any, to_prompts
 from efficient_reasoning.rewards import completion_text
 from efficient_reasoning.trainer import EfficientReasoningGRPOTrainer
 
@@ -61,10 +62,25 @@ def main() -> None:
     parser.add_argument("--estimator", default="rloo")
     parser.add_argument("--length_reward", default="paper")
     parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--max_completion_length", type=int, default=16)
+    parser.add_argument("--prompt_template", default=PAPER_PROMPT)
+    parser.add_argument("--vllm", action="store_true", help="generate with vLLM colocated (its CPU build)")
+    parser.add_argument("--never_sync_weights", action="store_true", help="vLLM keeps the initial weights (broken)")
     args = parser.parse_args()
+    if args.vllm:
+        from tests import vllm_cpu
+
+        vllm_cpu.keep_plain_weights()
+        if args.never_sync_weights:
+            vllm_cpu.never_sync_weights()
 
     tokenizer = AutoTokenizer.from_pretrained(args.model)
     model = AutoModelForCausalLM.from_pretrained(args.model)
+    if args.vllm:
+        generation = {"use_vllm": True, "vllm_mode": "colocate", "vllm_enable_sleep_mode": False,
+                      "vllm_max_model_length": 512}  # fmt: skip
+    else:  # make EOS likely for a random-weight model, so that finished and truncated responses both occur
+        generation = {"generation_kwargs": {"sequence_bias": [[[tokenizer.eos_token_id], 3.0]]}}
     config = EfficientReasoningConfig(
         output_dir=args.output_dir,
         length_penalty_alpha=args.alpha,
@@ -73,7 +89,7 @@ def main() -> None:
         advantage_estimator=args.estimator,
         num_generations=8,
         per_device_train_batch_size=4,  # 4 of a prompt's 8 completions on each of the 2 ranks
-        max_completion_length=16,
+        max_completion_length=args.max_completion_length,
         max_steps=args.steps,
         learning_rate=1e-4,
         bf16=False,
@@ -82,17 +98,18 @@ def main() -> None:
         save_strategy="no",
         logging_steps=1,
         seed=0,
-        # Make EOS likely for a random-weight model, so that finished and truncated responses both occur.
-        generation_kwargs={"sequence_bias": [[[tokenizer.eos_token_id], 3.0]]},
+        **generation,
     )
-    dataset = to_prompts(load_any(args.data), "problem", "answer")
+    dataset = to_prompts(load_any(args.data), "problem", "answer", template=args.prompt_template)
     trainer = RecordingTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer)
     trainer.train()
     rank = trainer.accelerator.process_index
+    logged = [h for h in trainer.state.log_history if "sampling/sampling_logp_difference/mean" in h]
     records = [
-        {**r, "eos_token_ids": trainer.eos_token_ids, "pad_token_id": tokenizer.pad_token_id, "alpha": args.alpha}
-        for r in trainer.records
-    ]
+        {**r, "eos_token_ids": trainer.eos_token_ids, "pad_token_id": tokenizer.pad_token_id, "alpha": args.alpha,
+         "logp_difference": logged[i]["sampling/sampling_logp_difference/mean"] if i < len(logged) else None}
+        for i, r in enumerate(trainer.records)
+    ]  # fmt: skip
     path = Path(args.output_dir) / f"rank{rank}.json"
     path.write_text(json.dumps(records, default=lambda x: None if isinstance(x, float) and math.isnan(x) else x))
 

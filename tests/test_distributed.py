@@ -15,17 +15,26 @@ from tests import reference
 REPO = Path(__file__).resolve().parents[1]
 
 
-def launch(config: str, tiny: Path, out: Path, estimator: str = "rloo", reward: str = "paper") -> list[list[dict]]:
+def launch(
+    config: str,
+    model: Path,
+    data: Path,
+    out: Path,
+    estimator: str = "rloo",
+    reward: str = "paper",
+    *extra: str,
+    env: dict | None = None,
+) -> list[list[dict]]:
     cmd = [
         sys.executable, "-m", "accelerate.commands.launch",
         "--config_file", str(REPO / "accelerate_configs" / config),
         "--num_processes", "2", "--mixed_precision", "no", "--main_process_port", "29517",
         str(REPO / "tests" / "distributed_run.py"),
-        "--model", str(tiny / "model"), "--data", str(tiny / "arithmetic.jsonl"),
+        "--model", str(model), "--data", str(data),
         "--output_dir", str(out), "--estimator", estimator,
-        "--length_reward", reward,
+        "--length_reward", reward, *extra,
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = env or {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=900)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-5000:]
     return [json.loads((out / f"rank{rank}.json").read_text()) for rank in (0, 1)]
@@ -44,7 +53,12 @@ def _rstrip(ids: list[int], pad: int) -> list[int]:
 )
 def test_every_rank_uses_the_whole_group(tmp_path, tiny, config, estimator, reward):
     # kimi's min and max lengths are group statistics over all samples, correct or not
-    ranks = launch(config, tiny, tmp_path, estimator, reward)
+    ranks = launch(config, tiny / "model", tiny / "arithmetic.jsonl", tmp_path, estimator, reward)
+    check_ranks(ranks, estimator, reward)
+
+
+def check_ranks(ranks: list[list[dict]], estimator: str = "rloo", reward: str = "paper") -> None:
+    """Every step's advantages on each rank are those of an independent computation over the gathered group."""
     advantage = reference.rloo if estimator == "rloo" else reference.grpo
     assert len(ranks[0]) == len(ranks[1]) == 3
     informative = 0

@@ -8,6 +8,7 @@ remove_weight=True)`; the LM head is packed too, in `vocab_parallel_embedding.py
 reloads land; GPUs never take this path, so the project's code needs no such shim.
 
     python tests/vllm_cpu.py -m efficient_reasoning.grpo --config ...   # a module run with the shim applied
+    python tests/vllm_cpu.py --never_sync_weights -m ...                 # the same, weights never synced (broken)
 """
 
 from __future__ import annotations
@@ -47,11 +48,23 @@ def keep_plain_weights() -> None:
     utils.dispatch_cpu_unquantized_gemm = plain
 
 
+def never_sync_weights() -> None:
+    """A broken trainer, for the tests that must catch one: the engine keeps generating with the initial weights."""
+    from trl.generation.vllm_generation import VLLMGeneration
+
+    VLLMGeneration.sync_weights = lambda self: None
+
+
 if __name__ == "__main__":
-    if sys.argv[1] != "-m":
-        raise SystemExit("usage: python tests/vllm_cpu.py -m MODULE [ARGS...]")
+    args = sys.argv[1:]
+    stale = args[:1] == ["--never_sync_weights"]
+    args = args[1:] if stale else args
+    if args[:1] != ["-m"] or len(args) < 2:
+        raise SystemExit("usage: python tests/vllm_cpu.py [--never_sync_weights] -m MODULE [ARGS...]")
     os.environ.update({k: v for k, v in ENV.items() if k not in os.environ})
     keep_plain_weights()
-    module = sys.argv[2]
-    sys.argv = [module, *sys.argv[3:]]
+    if stale:
+        never_sync_weights()
+    module = args[1]
+    sys.argv = [module, *args[2:]]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
