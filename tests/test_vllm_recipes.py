@@ -1,0 +1,66 @@
+"""The GPU recipes' own vLLM settings on the real engine (its CPU build): every `recipes/**/grpo/*.yaml` with
+`use_vllm: true` trains 2 steps on the demo's SFT model with only the model, data, lengths, batch sizes, GPU-only
+precision and sleep mode overridden (tests/vllm_recipes_run.py). Recipes that differ only in the reward run once:
+the reward is trained by the transformers-backed tests, the engine sees none of it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from efficient_reasoning.length_rewards import LENGTH_REWARDS
+from tests import vllm_cpu
+from tests.test_vllm_training import IN_SYNC
+
+REPO = Path(__file__).resolve().parents[1]
+VLLM_RECIPES = [p for p in sorted(REPO.glob("recipes/**/grpo/*.yaml")) if yaml.safe_load(p.read_text())["use_vllm"]]
+# what the engine never sees: the reward (and how answers are read), the budgets stated in prompts, the names
+REWARD_KEYS = {"length_reward", "answer_extraction", "target_length_min", "target_length_max",
+               "target_length_template", "output_dir", "run_name", "hub_model_id"}  # fmt: skip
+REWARD_KEYS |= {f for r in LENGTH_REWARDS.values() for f in r.parameters.values()}
+
+
+def run_name(path: Path) -> str:
+    return "-".join(path.relative_to(REPO / "recipes").with_suffix("").parts)
+
+
+def engine_settings(path: Path) -> str:
+    return json.dumps(
+        {k: v for k, v in yaml.safe_load(path.read_text()).items() if k not in REWARD_KEYS}, sort_keys=True
+    )
+
+
+def representatives() -> list[Path]:
+    """One recipe per distinct setting of everything but the reward."""
+    groups: dict[str, Path] = {}
+    for path in VLLM_RECIPES:
+        groups.setdefault(engine_settings(path), path)
+    return list(groups.values())
+
+
+def test_the_grouping_keeps_every_engine_setting():
+    chosen = representatives()
+    assert len(VLLM_RECIPES) >= 10 and 3 <= len(chosen) < len(VLLM_RECIPES)
+    names = {str(p.relative_to(REPO / "recipes")) for p in chosen}
+    assert {"DeepSeek-R1-Distill-Qwen-1.5B/grpo/config.yaml", "DeepSeek-R1-Distill-Qwen-1.5B/grpo/config_lora_t4.yaml",
+            "DeepSeek-R1-Distill-Qwen-7B/grpo/config.yaml"} <= names  # fmt: skip
+    for path in VLLM_RECIPES:  # each recipe is its group's representative but for reward keys
+        assert any(engine_settings(path) == engine_settings(p) for p in chosen)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not vllm_cpu.available(), reason=vllm_cpu.MISSING)
+def test_recipes_train_with_their_vllm_settings(quick_demo, tmp_path):
+    demo, _ = quick_demo
+    chosen = representatives()
+    cmd = [sys.executable, str(REPO / "tests" / "vllm_recipes_run.py"), str(demo), str(tmp_path), *map(str, chosen)]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=vllm_cpu.env(), timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-5000:]
+    for path in chosen:
+        state = json.loads((tmp_path / run_name(path) / "trainer_state.json").read_text())
+        gaps = [h["sampling/sampling_logp_difference/mean"] for h in state["log_history"]
+                if "sampling/sampling_logp_difference/mean" in h]  # fmt: skip
+        assert state["global_step"] == 2 and len(gaps) == 2 and max(gaps) < IN_SYNC, (path, gaps)
