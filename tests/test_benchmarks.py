@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import vllm_cpu
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
@@ -86,3 +88,12 @@ def test_gpu_memory_arches_match_the_published_sizes():
         with torch.device("meta"):
             model = Qwen2ForCausalLM(Qwen2Config(**module.ARCHS[arch]))
         assert abs(sum(p.numel() for p in model.parameters()) / 1e9 - billions) < 0.01
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not vllm_cpu.available(), reason=vllm_cpu.MISSING)
+def test_generation_throughput_tiny(quick_demo):
+    demo, _ = quick_demo
+    result = load("generation_throughput").main(["--demo", str(demo), "--problems", "8", "--grpo_steps", "2"])
+    assert result["vllm"]["samples"] == result["transformers"]["samples"] == 16
+    assert result["samples_ratio"] > 0 and result["grpo_step_s_vllm"] > 0 and result["grpo_step_ratio"] > 0
