@@ -43,6 +43,7 @@ def run_baseline(trainer_cls, required_columns: list[str], script_args, training
         load_model,
         load_tokenizer,
         record_training_run,
+        report_finished,
         setup_logging,
         train_and_save,
         training_settings,
@@ -60,6 +61,8 @@ def run_baseline(trainer_cls, required_columns: list[str], script_args, training
     if training_args.push_to_hub:
         check_hub_access(training_args.hub_token)
     check_model_path(model_args.model_name_or_path)
+    if report_finished(training_args):  # before any model loads
+        return
     trainer = trainer_cls(
         model=load_model(model_args, training_args),
         args=training_args,

@@ -99,8 +99,7 @@ def _bad_json_line(path: Path) -> str | None:
 
 def load_script_dataset(script_args, required: list[str] = ()) -> Dataset:
     """The training split a script's `DatasetArguments` name, cut to `max_train_samples`, with `required` columns."""
-    if not script_args.dataset_name:
-        raise SettingError("dataset_name is required: a Hub dataset id or a local file/folder")
+    check_dataset_name(script_args.dataset_name)
     dataset = load_any(script_args.dataset_name, script_args.dataset_config, script_args.dataset_train_split)
     if len(dataset) == 0:
         raise SettingError(f"{script_args.dataset_name}: the dataset is empty")

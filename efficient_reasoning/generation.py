@@ -260,8 +260,8 @@ def check_sampling_args(args: argparse.Namespace) -> None:
     check_range("--top_p", args.top_p, 0, 1, low_open=True)
     check_range("--max_tokens", args.max_tokens, 1)
     check_range("--tensor_parallel_size", args.tensor_parallel_size, 1)
-    check_range("--gpu_memory_utilization", args.gpu_memory_utilization, 0, 1, low_open=True)
-    check_range("--max_model_len", args.max_model_len, 1)
+    check_range("--gpu_memory_utilization", getattr(args, "gpu_memory_utilization", None), 0, 1, low_open=True)
+    check_range("--max_model_len", getattr(args, "max_model_len", None), 1)
     check_range("--batch_size", args.batch_size, 1)
     check_range("--chunk_size", getattr(args, "chunk_size", None), 1)
     if "{question}" not in args.prompt_template:

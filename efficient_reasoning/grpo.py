@@ -35,6 +35,7 @@ from .utils import (
     parse_recipe,
     recipe_path,
     record_training_run,
+    report_finished,
     setup_logging,
     train_and_save,
     training_settings,
@@ -132,6 +133,8 @@ def main(
     if training_args.push_to_hub:
         check_hub_access(training_args.hub_token)
     check_model_path(model_args.model_name_or_path)
+    if report_finished(training_args):  # before any model loads
+        return
 
     plan, warnings = batch_plan(training_args, training_args.world_size)
     logger.info("Per iteration: %s", ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in plan.items()))

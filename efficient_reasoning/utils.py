@@ -217,9 +217,8 @@ def finished_run(training_args) -> int | None:
     return step if step >= training_args.max_steps else None
 
 
-def train_and_save(trainer, training_args, dataset_name: str | None, recipe: str | None) -> None:
-    """The scripts' common tail: resume from the last checkpoint, train, save, write the model card, push.
-    A finished run (see `finished_run`) is left as it is."""
+def report_finished(training_args) -> bool:
+    """Whether the run in `output_dir` already finished its `max_steps` (logged); then nothing is loaded."""
     done = finished_run(training_args)
     if done is not None:
         logger.warning(
@@ -229,6 +228,13 @@ def train_and_save(trainer, training_args, dataset_name: str | None, recipe: str
             done,
             training_args.max_steps,
         )
+    return done is not None
+
+
+def train_and_save(trainer, training_args, dataset_name: str | None, recipe: str | None) -> None:
+    """The scripts' common tail: resume from the last checkpoint, train, save, write the model card, push.
+    A finished run (see `finished_run`) is left as it is."""
+    if report_finished(training_args):
         return
     trainer.recipe = recipe
     train_result = trainer.train(resume_from_checkpoint=last_checkpoint(training_args))
