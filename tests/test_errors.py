@@ -352,3 +352,31 @@ def test_target_length_template_has_one_name_everywhere():
     assert parser.parse_args([*base, "--target_template", "{prompt} {target_length}"]).target_template == (
         "{prompt} {target_length}"
     )  # the former name still works
+
+
+@pytest.mark.parametrize(
+    ("module", "argv", "match"),
+    [
+        ("data", ["--num_samples", "0", "--output_dir", "{out}"], "error: --num_samples must be >= 1, got 0"),
+        ("evaluate", ["--model", "m", "--output_dir", "{out}", "--k", "0"], "error: --k must be >= 1, got 0"),
+        ("grpo", ["--config", str(REPO / "recipes" / "tiny" / "grpo.yaml"), "--kimi_weight", "0.5"],
+         "error: kimi_weight (the command line) does nothing with length_reward='paper'"),
+    ],
+)  # fmt: skip
+def test_the_commands_exit_2_with_one_line(module, argv, match, tmp_path):
+    """Through `python -m`: the `__main__` block of each command goes through the one error path."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", f"efficient_reasoning.{module}", *[a.format(out=out) for a in argv]]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [errors[0]] and errors[0].startswith(match) and "Traceback" not in result.stderr
+    assert not out.exists()
+    if module != "data":  # the slower imports: --debug is checked once
+        return
+    debug = subprocess.run([*cmd, "--debug"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert debug.returncode == 1 and "Traceback" in debug.stderr  # --debug: the traceback, for a bug report
