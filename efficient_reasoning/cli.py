@@ -188,6 +188,16 @@ def check_output_dir(path: str | Path, option: str = "--output_dir", inputs=None
     return out
 
 
+def check_unused(argv, options, used: bool, why: str) -> None:
+    """A setting that does nothing says so: fail when one of `options` is on the command line `argv` although
+    `used` is False (`why`: when it would count, e.g. 'only with --target_tokens')."""
+    if used or argv is None:
+        return
+    for option in options:
+        if any(arg == option or arg.startswith(option + "=") for arg in map(str, argv)):
+            raise SettingError(f"{option} does nothing here: {why}")
+
+
 def own_options_first(parser: argparse.ArgumentParser, names, title: str, usage: str | None = None) -> None:
     """List the options `names` (destinations) first in `--help`, under `title`, and shorten the usage line."""
     names = set(names)

@@ -309,12 +309,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def check_args(args: argparse.Namespace) -> None:
-    """Every option in range and every path usable, before anything is read, written or loaded."""
+def check_args(args: argparse.Namespace, argv: list[str] | None = None) -> None:
+    """Every option in range and every path usable, before anything is read, written or loaded; an option that
+    would do nothing (on the command line `argv`) fails too."""
+    from .cli import check_unused
+
     if args.all_checkpoints:  # the options as each checkpoint will get them
-        check_sampling_args(argparse.Namespace(**{**vars(args), "model": str(list_checkpoints(args.model)[0])}))
+        first = str(list_checkpoints(args.model)[0])
+        check_sampling_args(argparse.Namespace(**{**vars(args), "model": first}), argv)
     else:
-        check_sampling_args(args)
+        check_sampling_args(args, argv)
+    check_unused(argv, ("--target_length_template", "--target_template"), bool(args.target_tokens),
+                 "the budget is stated only with --target_tokens")  # fmt: skip
     check_range("--limit", args.limit, 1)
     check_range("--verifier_timeout", args.verifier_timeout, 0, low_open=True)
     parse_cutoffs(args.cutoffs)
@@ -339,7 +345,7 @@ def main(argv: list[str] | None = None, generator=None, target_tokens: int | Non
     setup_logging()
     args = build_parser().parse_args(argv)
     if target_tokens is None:  # the outer call; each budget's and checkpoint's call is checked here once
-        check_args(args)
+        check_args(args, sys.argv[1:] if argv is None else argv)
     if args.all_checkpoints:
         return evaluate_checkpoints(args, sys.argv[1:] if argv is None else argv)
     if args.target_tokens and target_tokens is None:

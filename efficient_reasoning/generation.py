@@ -251,10 +251,15 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def check_sampling_args(args: argparse.Namespace) -> None:
+def check_sampling_args(args: argparse.Namespace, argv: list[str] | None = None) -> None:
     """The model, backend and sampling options in range, the model path and the backend present: checked before
-    anything is read, written or loaded."""
+    anything is read, written or loaded. With the command line `argv`, an option of the other backend fails too."""
+    from .cli import check_unused
     from .utils import check_model_path
+
+    vllm_only = ("--gpu_memory_utilization", "--max_model_len", "--tensor_parallel_size")
+    check_unused(argv, vllm_only, args.backend == "vllm", "it applies to --backend vllm only")
+    check_unused(argv, ("--batch_size",), args.backend == "transformers", "it applies to --backend transformers only")
 
     check_range("--temperature", args.temperature, 0)
     check_range("--top_p", args.top_p, 0, 1, low_open=True)

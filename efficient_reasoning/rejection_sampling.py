@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--push_to_hub", default=None, metavar="REPO_ID", help="push REPO_ID-sft and REPO_ID-dpo")
     args = p.parse_args(argv)
     # Every option and path checked before anything is read, written or loaded.
-    check_sampling_args(args)
+    check_sampling_args(args, argv)
     check_range("--limit", args.limit, 1)
     check_range("--num_samples", args.num_samples, 1)
     from .data import check_dataset_name

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     # Every option and path checked before any model loads.
     check_range("--num_samples", args.num_samples, 1)
     for model in args.models:
-        check_sampling_args(argparse.Namespace(**{**vars(args), "model": model}))
+        check_sampling_args(argparse.Namespace(**{**vars(args), "model": model}), argv)
     if args.output_dir is not None:
         check_output_dir(args.output_dir, inputs=[("--models", m) for m in args.models])
     questions = read_questions(args)

@@ -99,6 +99,10 @@ CASES = {
         ("output is the model", lambda f: evaluate_args(f, "--output_dir", f["model"] / "results"), "own input"),
         ("bad file", lambda f: evaluate_args(f, "--data_file", f"math500={f['bad']}"), "bad.jsonl:2"),
         ("partial run", lambda f: evaluate_args(f, "--model", f["partial"]), "--all_checkpoints"),
+        ("unused", lambda f: evaluate_args(f, "--target_length_template", "{prompt} {target_length}"),
+         "--target_length_template does nothing here: the budget is stated only with --target_tokens"),
+        ("other backend", lambda f: evaluate_args(f, "--max_model_len", 64),
+         "--max_model_len does nothing here: it applies to --backend vllm only"),
     ]),
     "rejection_sampling": (rejection_sampling.main, [
         ("range", lambda f: rs_args(f, "--num_samples", 0), "--num_samples must be >= 1, got 0"),
@@ -107,6 +111,7 @@ CASES = {
         ("missing", lambda f: rs_args(f, "--dataset_name", f["missing"]), "does not exist"),
         ("output is a file", lambda f: rs_args(f, "--output_dir", f["file"]), "is a file"),
         ("bad file", lambda f: rs_args(f, "--dataset_name", f["bad"]), "bad.jsonl:2"),
+        ("other backend", lambda f: rs_args(f, "--gpu_memory_utilization", 0.5), "applies to --backend vllm only"),
     ]),
     "plot": (plot.main, [
         ("range", lambda f: ["--results", f["evaluated"], "--output_dir", f["out"], "--smoothing", 2],
