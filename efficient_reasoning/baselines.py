@@ -35,16 +35,34 @@ def run_baseline(trainer_cls, required_columns: list[str], script_args, training
     from trl import get_peft_config
 
     from .data import load_script_dataset
-    from .utils import check_hub_access, check_model_path, load_model, load_tokenizer, setup_logging, train_and_save
+    from .utils import (
+        check_hub_access,
+        check_model_path,
+        check_training_paths,
+        check_training_run,
+        load_model,
+        load_tokenizer,
+        record_training_run,
+        report_finished,
+        setup_logging,
+        train_and_save,
+        training_settings,
+    )
 
     setup_logging()
     set_seed(training_args.seed)
-    # Data first: a bad dataset fails before a model is downloaded.
+    # Settings, paths and data first: each mistake fails in one line before a model is downloaded.
+    check_training_paths(training_args, model_args)
+    method = "sft" if "SFT" in trainer_cls.__name__ else "dpo"
+    settings = training_settings(method, script_args, training_args, model_args)
+    check_training_run(training_args.output_dir, settings, script_args.allow_settings_change)
     dataset = load_script_dataset(script_args, required=required_columns)
     logger.info("%d training rows from %s", len(dataset), script_args.dataset_name)
     if training_args.push_to_hub:
         check_hub_access(training_args.hub_token)
     check_model_path(model_args.model_name_or_path)
+    if report_finished(training_args):  # before any model loads
+        return
     trainer = trainer_cls(
         model=load_model(model_args, training_args),
         args=training_args,
@@ -52,6 +70,7 @@ def run_baseline(trainer_cls, required_columns: list[str], script_args, training
         processing_class=load_tokenizer(model_args, training_args),
         peft_config=get_peft_config(model_args),
     )
+    record_training_run(training_args.output_dir, settings, trainer.is_world_process_zero())
     trainer.card_data = {
         "base model": model_args.model_name_or_path,
         "dataset": script_args.dataset_name,

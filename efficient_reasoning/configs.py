@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from trl import GRPOConfig, ScriptArguments
 
+from .cli import SettingError
 from .length_rewards import LENGTH_REWARDS
 from .objective import ADVANTAGE_ESTIMATORS
 from .target_length import TARGET_TEMPLATE, check_template
@@ -125,63 +126,63 @@ class EfficientReasoningConfig(GRPOConfig):
 
     def __post_init__(self):
         if self.length_penalty_alpha < 0 or self.length_penalty_alpha > 1:
-            raise ValueError(
+            raise SettingError(
                 f"length_penalty_alpha must lie in [0, 1] (the paper uses 0..0.4), got {self.length_penalty_alpha}"
             )
         if self.advantage_estimator not in ADVANTAGE_ESTIMATORS:
-            raise ValueError(
+            raise SettingError(
                 f"advantage_estimator must be one of {sorted(ADVANTAGE_ESTIMATORS)}, got {self.advantage_estimator!r}"
             )
         if self.scale_rewards not in ("none", "batch"):
-            raise ValueError(
+            raise SettingError(
                 f"scale_rewards must be 'none' or 'batch' (per-group scaling: advantage_estimator='grpo'), got "
                 f"{self.scale_rewards!r}"
             )
         self._check_length_reward()
         if self.verifier_timeout <= 0:
-            raise ValueError(f"verifier_timeout must be > 0 seconds, got {self.verifier_timeout}")
+            raise SettingError(f"verifier_timeout must be > 0 seconds, got {self.verifier_timeout}")
         if self.verifier_num_workers < 0:
-            raise ValueError(f"verifier_num_workers must be >= 0, got {self.verifier_num_workers}")
+            raise SettingError(f"verifier_num_workers must be >= 0, got {self.verifier_num_workers}")
         if self.answer_extraction not in EXTRACTIONS:
-            raise ValueError(f"answer_extraction must be one of {list(EXTRACTIONS)}, got {self.answer_extraction!r}")
+            raise SettingError(f"answer_extraction must be one of {list(EXTRACTIONS)}, got {self.answer_extraction!r}")
         if self.num_generations is not None and self.num_generations < 2:
-            raise ValueError(f"num_generations must be >= 2 for a per-prompt baseline, got {self.num_generations}")
+            raise SettingError(f"num_generations must be >= 2 for a per-prompt baseline, got {self.num_generations}")
         super().__post_init__()
         self._resolve_lengths()
 
     def _check_length_reward(self) -> None:
         if self.length_reward not in LENGTH_REWARDS:
-            raise ValueError(f"length_reward must be one of {sorted(LENGTH_REWARDS)}, got {self.length_reward!r}")
+            raise SettingError(f"length_reward must be one of {sorted(LENGTH_REWARDS)}, got {self.length_reward!r}")
         for name, low, high in (("kimi_weight", 0, None), ("l1_alpha", 0, None), ("l1_delta", 0, 1),
                                 ("shorter_alpha", 0, None), ("shorter_beta", 0, None), ("laser_bonus", 0, None),
                                 ("dot_alpha", 0, None), ("dot_margin", 0, None)):  # fmt: skip
             value = getattr(self, name)
             if value < low or (high is not None and value > high):
                 bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
-                raise ValueError(f"{name} must be {bounds}, got {value}")
+                raise SettingError(f"{name} must be {bounds}, got {value}")
         for name in ("overlong_max_length", "overlong_cache_length", "truncation_budget", "cosine_max_length"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1 token, got {getattr(self, name)}")
+                raise SettingError(f"{name} must be >= 1 token, got {getattr(self, name)}")
         if len(self.laser_targets) not in (1, 3) or min(self.laser_targets) < 1:
-            raise ValueError(f"laser_targets must be 1 or 3 lengths >= 1 token, got {self.laser_targets}")
+            raise SettingError(f"laser_targets must be 1 or 3 lengths >= 1 token, got {self.laser_targets}")
         n = self.num_generations
         if self.length_reward == "dot" and n is not None and self.dot_alpha >= (n - 1) / n**0.5:
-            raise ValueError(
+            raise SettingError(
                 f"dot_alpha={self.dot_alpha} never truncates: with num_generations={n} no response lies more than "
                 f"{(n - 1) / n**0.5:.2f} std above its group's mean"
             )
         if self.length_reward == "truncation" and self.truncation_budget is None:
-            raise ValueError("length_reward='truncation' needs truncation_budget (tokens)")
+            raise SettingError("length_reward='truncation' needs truncation_budget (tokens)")
         if (self.target_length_min is None) != (self.target_length_max is None):
-            raise ValueError("set both target_length_min and target_length_max, or neither")
+            raise SettingError("set both target_length_min and target_length_max, or neither")
         if self.target_length_min is not None and not 1 <= self.target_length_min <= self.target_length_max:
-            raise ValueError(
+            raise SettingError(
                 f"target lengths need 1 <= target_length_min <= target_length_max, got "
                 f"[{self.target_length_min}, {self.target_length_max}]"
             )
         check_template(self.target_length_template)
         if LENGTH_REWARDS[self.length_reward].needs_target and self.target_length_min is None:
-            raise ValueError(
+            raise SettingError(
                 f"length_reward={self.length_reward!r} scores against a budget: set target_length_min/max"
             )
 
@@ -196,7 +197,7 @@ class EfficientReasoningConfig(GRPOConfig):
         if self.overlong_cache_length is None:
             self.overlong_cache_length = max(1, self.overlong_max_length // 5)
         if self.overlong_cache_length > self.overlong_max_length:
-            raise ValueError(
+            raise SettingError(
                 f"overlong_cache_length ({self.overlong_cache_length}) must be <= overlong_max_length "
                 f"({self.overlong_max_length})"
             )
@@ -210,7 +211,20 @@ class DatasetArguments(ScriptArguments):
         default=None,
         metadata={"help": "Hub dataset id, or a local .jsonl/.json/.parquet file or a `save_to_disk` folder."},
     )
-    max_train_samples: int | None = field(default=None, metadata={"help": "Keep only the first N rows."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Keep only the first N rows (>= 1)."})
+    allow_settings_change: bool = field(
+        default=False,
+        metadata={
+            "help": "Continue the run in output_dir although its recorded settings (run.json: method, model, data, "
+            "seed, reward) differ from these; by default that is refused."
+        },
+    )
+
+    def __post_init__(self):
+        if hasattr(super(), "__post_init__"):
+            super().__post_init__()
+        if self.max_train_samples is not None and self.max_train_samples < 1:
+            raise SettingError(f"max_train_samples must be >= 1, got {self.max_train_samples}")
 
 
 @dataclass

@@ -10,7 +10,6 @@ it to the Hub with `--push_to_hub`).
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import re
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from datasets import Dataset, DatasetDict, load_dataset, load_from_disk
 
-from .cli import HelpFormatter
+from .cli import ArgumentParser, MissingPathError, SettingError, check_output_dir, check_range, command
 from .verifier import last_boxed, normalize_answer
 
 logger = logging.getLogger(__name__)
@@ -27,6 +26,24 @@ PAPER_PROMPT = "Please reason step by step, and put your final answer within \\b
 NUMINA_SOURCES = ("math", "cn_k12", "amc_aime", "aops_forum", "olympiads")
 _LOCAL_SUFFIXES = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
 _NUMBER = re.compile(r"^-?(\d+(\.\d+)?|\.\d+|\\frac\{\d+\}\{\d+\}|\d+/\d+)$")
+
+
+def looks_local(name: str) -> bool:
+    """Whether `name` is written as a local path (a Hub id has at most one `/` and no such prefix or suffix)."""
+    return (
+        name.startswith(("/", "./", "../", "~", ".\\"))
+        or name.count("/") > 1
+        or "\\" in name
+        or Path(name).suffix in _LOCAL_SUFFIXES
+    )
+
+
+def check_dataset_name(name: str | None, option: str = "dataset_name") -> None:
+    """Fail with one line, before anything loads, when a dataset written as a local path does not exist."""
+    if not name:
+        raise SettingError(f"{option} is required: a Hub dataset id or a local file/folder")
+    if looks_local(name) and not Path(name).expanduser().exists():
+        raise MissingPathError(f"{option}: dataset file or folder {name!r} does not exist")
 
 
 def load_any(name: str, config: str | None = None, split: str = "train") -> Dataset:
@@ -39,22 +56,22 @@ def load_any(name: str, config: str | None = None, split: str = "train") -> Data
             loaded = load_from_disk(str(path), keep_in_memory=True)
             if isinstance(loaded, DatasetDict):
                 if split not in loaded:
-                    raise ValueError(f"{name}: no split {split!r}; it has {sorted(loaded)}")
+                    raise SettingError(f"{name}: no split {split!r}; it has {sorted(loaded)}")
                 return loaded[split]
             return loaded
         return load_dataset(str(path), split=split)
     if path.suffix in _LOCAL_SUFFIXES:
         if not path.exists():
-            raise FileNotFoundError(f"dataset file not found: {name}")
+            raise MissingPathError(f"dataset file not found: {name}")
         try:
             return load_dataset(_LOCAL_SUFFIXES[path.suffix], data_files=str(path), split="train")
         except StopIteration:  # what `datasets` raises for a file with no rows
-            raise ValueError(f"{name}: the dataset is empty") from None
+            raise SettingError(f"{name}: the dataset is empty") from None
         except Exception as e:
             where = _bad_json_line(path) if path.suffix in (".jsonl", ".json") else None
             if where is None:
                 raise
-            raise ValueError(where) from e
+            raise SettingError(where) from e
     return load_dataset(name, config, split=split)
 
 
@@ -82,11 +99,10 @@ def _bad_json_line(path: Path) -> str | None:
 
 def load_script_dataset(script_args, required: list[str] = ()) -> Dataset:
     """The training split a script's `DatasetArguments` name, cut to `max_train_samples`, with `required` columns."""
-    if not script_args.dataset_name:
-        raise ValueError("dataset_name is required: a Hub dataset id or a local file/folder")
+    check_dataset_name(script_args.dataset_name)
     dataset = load_any(script_args.dataset_name, script_args.dataset_config, script_args.dataset_train_split)
     if len(dataset) == 0:
-        raise ValueError(f"{script_args.dataset_name}: the dataset is empty")
+        raise SettingError(f"{script_args.dataset_name}: the dataset is empty")
     require_columns(dataset, list(required), script_args.dataset_name)
     if script_args.max_train_samples is not None:
         dataset = dataset.select(range(min(script_args.max_train_samples, len(dataset))))
@@ -96,7 +112,7 @@ def load_script_dataset(script_args, required: list[str] = ()) -> Dataset:
 def require_columns(dataset: Dataset, columns: list[str], where: str) -> None:
     missing = [c for c in columns if c not in dataset.column_names]
     if missing:
-        raise ValueError(f"{where}: missing column(s) {missing}; available columns: {dataset.column_names}")
+        raise SettingError(f"{where}: missing column(s) {missing}; available columns: {dataset.column_names}")
 
 
 def to_prompts(
@@ -112,17 +128,17 @@ def to_prompts(
     question or answer fail with the row numbers.
     """
     if len(dataset) == 0:
-        raise ValueError(f"{where}: the dataset is empty")
+        raise SettingError(f"{where}: the dataset is empty")
     require_columns(dataset, [question_column, answer_column], where)
     if "{question}" not in template:
-        raise ValueError(f"prompt_template must contain '{{question}}', got {template!r}")
+        raise SettingError(f"prompt_template must contain '{{question}}', got {template!r}")
     bad = [
         i
         for i, (q, a) in enumerate(zip(dataset[question_column], dataset[answer_column]))
         if q is None or not str(q).strip() or a is None or not str(a).strip()
     ]
     if bad:
-        raise ValueError(
+        raise SettingError(
             f"{where}: {len(bad)} row(s) with an empty {question_column!r} or {answer_column!r}, e.g. rows {bad[:10]}"
         )
 
@@ -152,6 +168,7 @@ def prepare_training_set(
 
     The gold answer is the `answer` column when there is one, else the last `\\boxed{}` of `solution`.
     """
+    check_range("num_samples", num_samples, 1)
     require_columns(dataset, ["problem"], where)
     if "answer" not in dataset.column_names:
         require_columns(dataset, ["solution"], where)
@@ -182,7 +199,7 @@ def prepare_training_set(
     kept = kept.add_column("answer", answers)
     if len(kept) == 0:
         reasons = ", ".join(f"{count} {reason}" for reason, count in dropped.items()) or "no rows"
-        raise ValueError(f"{where}: no row survives the filters ({reasons}); nothing written")
+        raise SettingError(f"{where}: no row survives the filters ({reasons}); nothing written")
     kept = kept.shuffle(seed=seed)
     if len(kept) < num_samples:
         logger.warning("%s: only %d rows survive the filters, fewer than --num_samples %d", where, len(kept),
@@ -194,20 +211,26 @@ def prepare_training_set(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    parser = ArgumentParser(description=__doc__)
     parser.add_argument("--dataset_name", default="AI-MO/NuminaMath-CoT", help="Hub id or local file/folder")
     parser.add_argument("--split", default="train")
     parser.add_argument("--sources", default=",".join(NUMINA_SOURCES), help="comma-separated; 'all' keeps every one")
-    parser.add_argument("--num_samples", type=int, default=3200)
+    parser.add_argument("--num_samples", type=int, default=3200, help="rows to keep (>= 1)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--output_dir", required=True, help="where to write the `save_to_disk` folder")
     parser.add_argument("--push_to_hub", default=None, metavar="REPO_ID", help="also push to this Hub dataset repo")
     args = parser.parse_args(argv)
+    # Every input is checked before anything is read or written.
+    check_range("--num_samples", args.num_samples, 1)
+    sources = None if args.sources == "all" else tuple(s.strip() for s in args.sources.split(",") if s.strip())
+    if sources is not None and not sources:
+        raise SettingError("--sources names no source; give a comma-separated list or 'all'")
+    check_dataset_name(args.dataset_name, "--dataset_name")
+    check_output_dir(args.output_dir, inputs={"--dataset_name": args.dataset_name})
     if args.push_to_hub:
         from .utils import check_hub_access
 
         check_hub_access(what="--push_to_hub")
-    sources = None if args.sources == "all" else tuple(s.strip() for s in args.sources.split(",") if s.strip())
     raw = load_any(args.dataset_name, split=args.split)
     kept, dropped = prepare_training_set(raw, sources, args.num_samples, args.seed, where=args.dataset_name)
     print(f"{args.dataset_name}: {len(raw)} rows read")
@@ -221,4 +244,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    command(main)

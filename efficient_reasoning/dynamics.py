@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cli import SettingError
+
 METHOD_FILE = "efficient_reasoning.json"  # the method's settings, written by the trainer when training starts
 # (logged key, panel, line style): the trainer's efficiency/* metrics (README, "Logged metrics")
 PANELS = {
@@ -80,10 +82,14 @@ def load_run(run_dir: str | Path) -> Run:
     candidates = [run_dir / "trainer_state.json"] + [c / "trainer_state.json" for c in reversed(checkpoints(run_dir))]
     state = next((c for c in candidates if c.exists()), None)
     if state is None:
-        raise ValueError(f"{run_dir}: no trainer_state.json (in the folder or a checkpoint-N); is it a training run?")
+        raise SettingError(
+            f"{run_dir}: no trainer_state.json (in the folder or a checkpoint-N); is it a training run?"
+        )
     history = [h for h in json.loads(state.read_text()).get("log_history", []) if "efficiency/accuracy" in h]
     if not history:
-        raise ValueError(f"{state}: no efficiency/* metrics in log_history; was it trained with efficient_reasoning?")
+        raise SettingError(
+            f"{state}: no efficiency/* metrics in log_history; was it trained with efficient_reasoning?"
+        )
     settings = method_settings(run_dir)
     settings.setdefault("length_penalty_alpha", history[0].get("efficiency/alpha"))
     return Run(run_label(settings, run_dir.name), sorted(history, key=lambda h: h["step"]))
@@ -92,7 +98,7 @@ def load_run(run_dir: str | Path) -> Run:
 def smooth(values: list[float], weight: float) -> list[float]:
     """Exponential moving average (`weight` of the past), started at the first value."""
     if not 0 <= weight < 1:
-        raise ValueError(f"smoothing must lie in [0, 1), got {weight}")
+        raise SettingError(f"smoothing must lie in [0, 1), got {weight}")
     out, last = [], None
     for v in values:
         last = v if last is None else weight * last + (1 - weight) * v
@@ -156,7 +162,7 @@ def checkpoint_results(folder: str | Path) -> tuple[str, dict[str, list[tuple[in
             model = Path(json.loads(run_json.read_text()).get("model", ""))
             label = run_label(method_settings(model.parent), label)
     if not found:
-        raise ValueError(f"{folder}: no checkpoint-N/*/metrics.json; run evaluate --all_checkpoints first")
+        raise SettingError(f"{folder}: no checkpoint-N/*/metrics.json; run evaluate --all_checkpoints first")
     return label, found
 
 

@@ -24,13 +24,14 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .cli import HelpFormatter, run_command
+from .cli import ArgumentParser, MissingPathError, SettingError, check_output_dir, check_range, command
 from .data import load_any, require_columns
 from .generation import (
     JsonlLog,
     SamplingSettings,
     add_sampling_args,
     check_run_config,
+    check_sampling_args,
     generator_from_args,
     record_run_config,
     render_prompts,
@@ -118,7 +119,7 @@ def format_choices(question: str, choices) -> str:
     else:
         pairs = [(c["label"], c["text"]) for c in choices]
     if not pairs:
-        raise ValueError("no options")
+        raise SettingError("no options")
     return question.rstrip() + "\nOptions:\n" + "\n".join(f"({label}) {text}" for label, text in pairs)
 
 
@@ -137,10 +138,10 @@ def _load_rows(bench: Benchmark, path: str | None, hub_config: str | None):
         return load_any(bench.hub_id, hub_config, bench.split)
     if bench.json_field and path.endswith(".json"):
         if not Path(path).exists():
-            raise FileNotFoundError(f"dataset file not found: {path}")
+            raise MissingPathError(f"dataset file not found: {path}")
         data = json.loads(Path(path).read_text())
         if not isinstance(data, dict) or not isinstance(data.get(bench.json_field), list):
-            raise ValueError(f"{path}: expected a JSON object with a {bench.json_field!r} list of rows")
+            raise SettingError(f"{path}: expected a JSON object with a {bench.json_field!r} list of rows")
         dataset = Dataset.from_list(data[bench.json_field])
     else:
         dataset = load_any(path, split="train")
@@ -200,9 +201,9 @@ def _load_part(bench: Benchmark, path: str | None, hub_config: str | None, limit
                 }
             )
     if errors:
-        raise ValueError(f"{len(errors)} bad row(s) in {bench.name}:\n" + "\n".join(errors[:20]))
+        raise SettingError(f"{len(errors)} bad row(s) in {bench.name}:\n" + "\n".join(errors[:20]))
     if not problems:
-        raise ValueError(f"{source}: no problems for {bench.name}")
+        raise SettingError(f"{source}: no problems for {bench.name}")
     return problems[:limit] if limit else problems
 
 
@@ -236,18 +237,37 @@ def parse_k(value: str | None, names: list[str], benchmarks: dict[str, Benchmark
     ks = {name: (benchmarks or BENCHMARKS)[name].k for name in names}
     if not value:
         return ks
+
+    def number(text: str) -> int:
+        try:
+            k = int(text)
+        except ValueError:
+            raise SettingError(f"--k must be a whole number, or NAME=K pairs, got {value!r}") from None
+        check_range("--k", k, 1)
+        return k
+
     if "=" not in value:
-        return {name: int(value) for name in names}
+        return {name: number(value) for name in names}
     for item in value.split(","):
         name, _, k = item.partition("=")
         if name not in ks:
-            raise ValueError(f"--k names {name!r}, which is not among the benchmarks {names}")
-        ks[name] = int(k)
+            raise SettingError(f"--k names {name!r}, which is not among the benchmarks {names}")
+        ks[name] = number(k)
     return ks
 
 
+def parse_cutoffs(value: str) -> tuple[int, ...]:
+    try:
+        cutoffs = tuple(int(c) for c in value.split(",") if c.strip())
+    except ValueError:
+        raise SettingError(f"--cutoffs must be comma-separated token counts, got {value!r}") from None
+    for c in cutoffs:
+        check_range("--cutoffs", c, 1)
+    return cutoffs
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    p = ArgumentParser(description=__doc__)
     add_sampling_args(p)
     p.add_argument("--output_dir", required=True)
     p.add_argument("--benchmarks", default="gsm8k,math500,aime24", help=f"comma-separated of {sorted(BENCHMARKS)}")
@@ -278,17 +298,54 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         default=None,
         metavar="N",
-        help="target-length control: for each N, state the budget in the prompt (--target_template) and evaluate "
+        help="target-length control: for each N, state the budget in the prompt (--target_length_template) and "
+        "evaluate "
         "into OUTPUT_DIR/target-N; OUTPUT_DIR/target_length.json gets accuracy and used vs requested tokens",
     )
-    p.add_argument("--target_template", default=TARGET_TEMPLATE, help="how the budget is stated ({prompt}, "
-                   "{target_length}); the training option's default")  # fmt: skip
+    p.add_argument(
+        "--target_length_template", "--target_template", dest="target_template", default=TARGET_TEMPLATE,
+        help="how the budget is stated ({prompt}, {target_length}), as training's option of that name",
+    )  # fmt: skip
     return p
+
+
+def check_args(args: argparse.Namespace, argv: list[str] | None = None) -> None:
+    """Every option in range and every path usable, before anything is read, written or loaded; an option that
+    would do nothing (on the command line `argv`) fails too."""
+    from .cli import check_unused
+
+    if args.all_checkpoints:  # the options as each checkpoint will get them
+        first = str(list_checkpoints(args.model)[0])
+        check_sampling_args(argparse.Namespace(**{**vars(args), "model": first}), argv)
+    else:
+        check_sampling_args(args, argv)
+    check_unused(argv, ("--target_length_template", "--target_template"), bool(args.target_tokens),
+                 "the budget is stated only with --target_tokens")  # fmt: skip
+    check_range("--limit", args.limit, 1)
+    check_range("--verifier_timeout", args.verifier_timeout, 0, low_open=True)
+    parse_cutoffs(args.cutoffs)
+    if args.target_tokens and any(n < 1 for n in args.target_tokens):
+        raise SettingError(f"--target_tokens must be >= 1, got {args.target_tokens}")
+    if args.target_tokens:
+        from .target_length import check_template
+
+        check_template(args.target_template)
+    if args.data_dir is not None:
+        from .cli import check_input_path
+
+        check_input_path(args.data_dir, "--data_dir", folder=True)
+    for item in args.data_file:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise SettingError(f"--data_file takes NAME=PATH, got {item!r}")
+    check_output_dir(args.output_dir, inputs={"--model": args.model})
 
 
 def main(argv: list[str] | None = None, generator=None, target_tokens: int | None = None) -> dict:
     setup_logging()
     args = build_parser().parse_args(argv)
+    if target_tokens is None:  # the outer call; each budget's and checkpoint's call is checked here once
+        check_args(args, sys.argv[1:] if argv is None else argv)
     if args.all_checkpoints:
         return evaluate_checkpoints(args, sys.argv[1:] if argv is None else argv)
     if args.target_tokens and target_tokens is None:
@@ -301,7 +358,7 @@ def main(argv: list[str] | None = None, generator=None, target_tokens: int | Non
             benchmarks[name] = Benchmark(name, "", None, "", "", "problem", "answer", k=1)
     unknown = [n for n in names if n not in benchmarks]
     if unknown:
-        raise ValueError(f"unknown benchmark(s) {unknown}; choose from {sorted(benchmarks)}")
+        raise SettingError(f"unknown benchmark(s) {unknown}; choose from {sorted(benchmarks)}")
     ks = parse_k(args.k, names, benchmarks)
     files = {}
     if args.data_dir:
@@ -336,7 +393,7 @@ def main(argv: list[str] | None = None, generator=None, target_tokens: int | Non
         return generator
 
     generator = LazyGenerator(load_generator)  # not loaded when every sample is already done
-    cutoffs = tuple(int(c) for c in args.cutoffs.split(",") if c.strip())
+    cutoffs = parse_cutoffs(args.cutoffs)
     verifier = Verifier(timeout=args.verifier_timeout, extraction=args.answer_extraction)
     results = {}
     try:
@@ -370,7 +427,7 @@ def evaluate_targets(args: argparse.Namespace, argv: list[str]) -> dict[int, dic
     load for all), and write `OUTPUT_DIR/target_length.json`: per benchmark and budget, the pass rate, the mean
     used tokens and their mean absolute and relative error against the budget. `plot --targets` draws it."""
     if any(n < 1 for n in args.target_tokens):
-        raise ValueError(f"--target_tokens must be >= 1, got {args.target_tokens}")
+        raise SettingError(f"--target_tokens must be >= 1, got {args.target_tokens}")
     generator = LazyGenerator(lambda: generator_from_args(args))
     results, summary = {}, {}
     for n in args.target_tokens:
@@ -395,9 +452,13 @@ def evaluate_targets(args: argparse.Namespace, argv: list[str]) -> dict[int, dic
 
 def list_checkpoints(run_dir: str | Path) -> list[Path]:
     """The `checkpoint-N` folders of a training output_dir, by step."""
+    if not Path(run_dir).is_dir():
+        raise MissingPathError(
+            f"--model: {str(run_dir)!r} is not a folder; --all_checkpoints takes a training output_dir"
+        )
     folders = [p for p in Path(run_dir).glob("checkpoint-*") if p.is_dir() and p.name.split("-", 1)[1].isdigit()]
     if not folders:
-        raise ValueError(f"{run_dir}: no checkpoint-N folders; --all_checkpoints takes a training output_dir")
+        raise SettingError(f"{run_dir}: no checkpoint-N folders; --all_checkpoints takes a training output_dir")
     return sorted(folders, key=lambda p: int(p.name.split("-", 1)[1]))
 
 
@@ -427,4 +488,4 @@ def free_accelerator_memory() -> None:
 
 
 if __name__ == "__main__":
-    run_command(main)
+    command(main)

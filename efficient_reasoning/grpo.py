@@ -15,8 +15,9 @@ import logging
 import sys
 
 from transformers import set_seed
-from trl import ModelConfig, TrlParser, get_peft_config
+from trl import ModelConfig, get_peft_config
 
+from .cli import SettingError, command
 from .configs import DataArguments, EfficientReasoningConfig
 from .data import load_script_dataset, to_prompts
 from .target_length import add_target_lengths
@@ -24,14 +25,20 @@ from .trainer import EfficientReasoningGRPOTrainer
 from .utils import (
     check_hub_access,
     check_model_path,
-    config_args,
+    check_reward_parameters,
+    check_training_paths,
+    check_training_run,
     fill_alpha,
     fill_reward_names,
     load_model,
     load_tokenizer,
+    parse_recipe,
     recipe_path,
+    record_training_run,
+    report_finished,
     setup_logging,
     train_and_save,
+    training_settings,
 )
 from .verifier import is_scorable_gold
 
@@ -94,7 +101,7 @@ def drop_unscorable_golds(dataset, keep: bool = False, where: str = "dataset"):
     if keep:
         return dataset
     if len(bad) == len(dataset):
-        raise ValueError(f"{where}: no row has a gold answer the verifier can parse, e.g. {examples}")
+        raise SettingError(f"{where}: no row has a gold answer the verifier can parse, e.g. {examples}")
     bad_set = set(bad)
     return dataset.select([i for i in range(len(dataset)) if i not in bad_set])
 
@@ -107,10 +114,12 @@ def main(
 ) -> None:
     setup_logging()
     set_seed(training_args.seed)
-    fill_alpha(training_args, training_args.length_penalty_alpha)
+    fill_alpha(training_args)
     fill_reward_names(training_args)
-
-    # Data first: a bad dataset fails before a model is downloaded.
+    # Settings, paths and data first: each mistake fails in one line before a model is downloaded.
+    check_training_paths(training_args, model_args)
+    settings = training_settings("grpo", script_args, training_args, model_args)
+    check_training_run(training_args.output_dir, settings, script_args.allow_settings_change)
     train_dataset = load_train_dataset(script_args)
     if training_args.target_length_min is not None:  # target-length control: a budget stated in each prompt
         train_dataset = add_target_lengths(
@@ -124,6 +133,8 @@ def main(
     if training_args.push_to_hub:
         check_hub_access(training_args.hub_token)
     check_model_path(model_args.model_name_or_path)
+    if report_finished(training_args):  # before any model loads
+        return
 
     plan, warnings = batch_plan(training_args, training_args.world_size)
     logger.info("Per iteration: %s", ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in plan.items()))
@@ -139,6 +150,7 @@ def main(
         processing_class=tokenizer,
         peft_config=get_peft_config(model_args),
     )
+    record_training_run(training_args.output_dir, settings, trainer.is_world_process_zero())
 
     trainer.card_data = {
         "base model": model_args.model_name_or_path,
@@ -150,9 +162,16 @@ def main(
 
 
 def parse(argv: list[str] | None = None):
-    parser = TrlParser((DataArguments, EfficientReasoningConfig, ModelConfig))
-    return parser.parse_args_and_config(args=config_args(argv))
+    (script_args, training_args, model_args), given = parse_recipe(
+        (DataArguments, EfficientReasoningConfig, ModelConfig), argv, "grpo"
+    )
+    check_reward_parameters(training_args, given)
+    return script_args, training_args, model_args
+
+
+def cli(argv: list[str] | None = None) -> None:
+    main(*parse(argv), recipe=recipe_path(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":
-    main(*parse(sys.argv[1:]), recipe=recipe_path(sys.argv[1:]))
+    command(cli)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .cli import HelpFormatter
+from .cli import ArgumentParser, MissingPathError, SettingError, check_output_dir, check_range, command
 
 BENCHMARK_TITLES = {"gsm8k": "GSM8K", "math500": "MATH500", "aime24": "AIME 2024", "aime25": "AIME 2025", "amc": "AMC"}
 FIELD_MODELS = {"1.5B": "DeepSeek-R1-Distill-Qwen-1.5B", "7B": "DeepSeek-R1-Distill-Qwen-7B"}
@@ -43,7 +43,7 @@ def paper_rows(model: str | None = None) -> list[dict]:
         rows = list(csv.DictReader(f))
     models = sorted({r["model"] for r in rows})
     if model is not None and model not in models:
-        raise ValueError(f"no paper numbers for {model!r}; available: {models}")
+        raise SettingError(f"no paper numbers for {model!r}; available: {models}")
     return [r for r in rows if model is None or r["model"] == model]
 
 
@@ -74,7 +74,7 @@ def field_rows(model: str | None = None) -> list[dict]:
     model = FIELD_MODELS.get(model, model)
     models = sorted({r["base_model"] for r in rows})
     if model is not None and model not in models:
-        raise ValueError(f"no field numbers for {model!r}; available: {models} or {sorted(FIELD_MODELS)}")
+        raise SettingError(f"no field numbers for {model!r}; available: {models} or {sorted(FIELD_MODELS)}")
     return [r for r in rows if model is None or r["base_model"] == model]
 
 
@@ -103,6 +103,41 @@ def field_protocols(points: list[Point]) -> list[str]:
     return [protocol_description(first[name]) for name in protocols]
 
 
+def what_folder(folder: Path) -> str | None:
+    """The option of `plot` that takes `folder`, from what `evaluate` wrote into it: '--results' (BENCHMARK/
+    metrics.json), '--checkpoints' (checkpoint-N/BENCHMARK/metrics.json), '--targets' (target_length.json) or
+    '--runs' (a training output_dir), else None."""
+    if any(folder.glob("*/metrics.json")):
+        return "--results"
+    if (folder / "target_length.json").exists():
+        return "--targets"
+    if any(folder.glob("checkpoint-*/*/metrics.json")):
+        return "--checkpoints"
+    if (folder / "trainer_state.json").exists() or any(folder.glob("checkpoint-*/trainer_state.json")):
+        return "--runs"
+    return None
+
+
+def check_folders(folders: list[str], option: str) -> None:
+    """Each folder of `option` exists and holds what `option` reads; else one line saying what to pass instead."""
+    for name in folders:
+        folder = Path(name)
+        if not folder.is_dir():
+            raise MissingPathError(f"{option}: {name!r} is not a folder")
+        kind = what_folder(folder)
+        if kind is None or kind == option:
+            continue
+        raise SettingError(f"{option}: {name!r} holds no {READS[option]} but {READS[kind]}: pass it as {kind} {name}")
+
+
+READS = {
+    "--results": "BENCHMARK/metrics.json (an evaluate folder)",
+    "--checkpoints": "checkpoint-N/BENCHMARK/metrics.json (an evaluate --all_checkpoints folder)",
+    "--targets": "target_length.json (an evaluate --target_tokens folder)",
+    "--runs": "trainer_state.json (a training output_dir)",
+}
+
+
 def result_points(folder: Path, label: str, with_cutoffs: bool) -> list[Point]:
     points = []
     for metrics_file in sorted(folder.glob("*/metrics.json")):
@@ -115,7 +150,7 @@ def result_points(folder: Path, label: str, with_cutoffs: bool) -> list[Point]:
                     Point(f"{label} @{cutoff}", benchmark, c["avg_tokens"], c["pass_rate"], "ours", "cutoff")
                 )
     if not points:
-        raise ValueError(f"{folder}: no */metrics.json found; run efficient_reasoning.evaluate first")
+        raise SettingError(f"{folder}: no */metrics.json found; run efficient_reasoning.evaluate first")
     return points
 
 
@@ -236,11 +271,15 @@ def nearest_published(points: list[Point]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    parser = ArgumentParser(description=__doc__)
     parser.add_argument("--results", nargs="*", default=[], help="evaluation output folders, one per model")
     parser.add_argument("--labels", nargs="*", default=None, help="a label per results folder (default: its name)")
     parser.add_argument("--baseline", default=None, help="the results folder whose cutoffs draw the cutoff curve")
-    parser.add_argument("--paper", default=None, help="overlay the paper's numbers for this model")
+    paper_models = sorted({r["model"] for r in paper_rows()})
+    parser.add_argument(
+        "--paper", default=None, choices=paper_models, metavar="MODEL",
+        help=f"overlay the paper's numbers for this model: {', '.join(paper_models)}",
+    )  # fmt: skip
     parser.add_argument("--field", action="store_true", help="overlay the field's published results (field.csv)")
     parser.add_argument(
         "--field_model", default=None,
@@ -265,6 +304,14 @@ def main(argv: list[str] | None = None) -> list[Path]:
     field_model = args.field_model or args.paper
     if args.field and field_model is None:
         parser.error(f"--field needs --field_model ({' or '.join(FIELD_MODELS)}) or --paper MODEL")
+    check_range("--smoothing", args.smoothing, 0, 1)
+    if args.smoothing == 1:
+        raise SettingError(f"--smoothing must lie in [0, 1), got {args.smoothing}")
+    for option in ("--results", "--runs", "--checkpoints", "--targets"):
+        check_folders(getattr(args, option[2:]), option)
+    if args.baseline is not None and not Path(args.baseline).is_dir():
+        raise MissingPathError(f"--baseline: {args.baseline!r} is not a folder")
+    check_output_dir(args.output_dir)
     training = plot_training(args) if args.runs or args.checkpoints else []
     training += plot_targets(args.targets, Path(args.output_dir)) if args.targets else []
     if not args.results and not args.paper and not args.field:
@@ -315,7 +362,7 @@ def plot_targets(folders: list[str], out: Path) -> list[Path]:
     for folder in folders:
         path = Path(folder) / "target_length.json"
         if not path.exists():
-            raise ValueError(f"{folder}: no target_length.json; run efficient_reasoning.evaluate --target_tokens")
+            raise SettingError(f"{folder}: no target_length.json; run efficient_reasoning.evaluate --target_tokens")
         runs[Path(folder).name] = json.loads(path.read_text())
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -362,4 +409,4 @@ def plot_training(args: argparse.Namespace) -> list[Path]:
 
 
 if __name__ == "__main__":
-    main()
+    command(main)

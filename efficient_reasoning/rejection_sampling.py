@@ -17,19 +17,19 @@ a rerun with other settings is refused.
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 from datasets import Dataset, Features, Value
 
-from .cli import HelpFormatter, run_command
+from .cli import ArgumentParser, check_output_dir, check_range, command
 from .evaluate import Benchmark, load_problems
 from .generation import (
     JsonlLog,
     add_sampling_args,
     check_run_config,
+    check_sampling_args,
     generator_from_args,
     record_run_config,
     render_prompts,
@@ -104,7 +104,7 @@ def _dataset(rows: list[dict], features: Features) -> Dataset:
 
 def main(argv: list[str] | None = None) -> dict:
     setup_logging()
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    p = ArgumentParser(description=__doc__)
     add_sampling_args(p)
     p.add_argument("--dataset_name", required=True, help="training prompts: Hub id or local file/folder")
     p.add_argument("--split", default="train")
@@ -115,6 +115,14 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--num_samples", type=int, default=8, help="responses per prompt")
     p.add_argument("--push_to_hub", default=None, metavar="REPO_ID", help="push REPO_ID-sft and REPO_ID-dpo")
     args = p.parse_args(argv)
+    # Every option and path checked before anything is read, written or loaded.
+    check_sampling_args(args, argv)
+    check_range("--limit", args.limit, 1)
+    check_range("--num_samples", args.num_samples, 1)
+    from .data import check_dataset_name
+
+    check_dataset_name(args.dataset_name, "--dataset_name")
+    check_output_dir(args.output_dir, inputs={"--model": args.model, "--dataset_name": args.dataset_name})
 
     # The evaluation's loader: same checks, bad rows reported by number; `load_any` takes Hub ids and local paths.
     source = Benchmark("prompts", args.dataset_name, None, args.split, "", args.question_column, args.answer_column, 1)
@@ -170,4 +178,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    run_command(main)
+    command(main)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sys
 
-from trl import ModelConfig, SFTConfig, TrlParser
+from trl import ModelConfig, SFTConfig
 
 from .baselines import RejectionSamplingSFTTrainer, run_baseline
+from .cli import command
 from .configs import DatasetArguments
-from .utils import config_args, recipe_path
+from .utils import parse_recipe, recipe_path
 
 
 def main(script_args: DatasetArguments, training_args: SFTConfig, model_args: ModelConfig, recipe: str | None = None):
@@ -21,8 +22,12 @@ def main(script_args: DatasetArguments, training_args: SFTConfig, model_args: Mo
 
 
 def parse(argv: list[str] | None = None):
-    return TrlParser((DatasetArguments, SFTConfig, ModelConfig)).parse_args_and_config(args=config_args(argv))
+    return parse_recipe((DatasetArguments, SFTConfig, ModelConfig), argv, "sft")[0]
+
+
+def cli(argv: list[str] | None = None) -> None:
+    main(*parse(argv), recipe=recipe_path(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":
-    main(*parse(sys.argv[1:]), recipe=recipe_path(sys.argv[1:]))
+    command(cli)

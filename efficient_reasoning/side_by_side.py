@@ -14,8 +14,9 @@ import argparse
 import json
 from pathlib import Path
 
+from .cli import ArgumentParser, SettingError, check_input_path, check_output_dir, check_range, command
 from .data import PAPER_PROMPT
-from .generation import SamplingSettings, generator_from_args, render_prompts, write_jsonl
+from .generation import SamplingSettings, check_sampling_args, generator_from_args, render_prompts, write_jsonl
 from .utils import setup_logging
 from .verifier import last_boxed
 
@@ -23,7 +24,7 @@ APPENDIX_A_QUESTION = "How much is 1+1?"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = ArgumentParser(description=__doc__)
     p.add_argument("--models", nargs="+", required=True, help="Hub ids or local folders")
     p.add_argument("--labels", nargs="+", default=None, help="a label per model (default: the folder or repo name)")
     p.add_argument("--questions", nargs="+", default=None, help=f"default: {APPENDIX_A_QUESTION!r}")
@@ -47,10 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
 def read_questions(args: argparse.Namespace) -> list[str]:
     questions = list(args.questions or [])
     if args.questions_file:
+        check_input_path(args.questions_file, "--questions_file", folder=False)
         lines = Path(args.questions_file).read_text().splitlines()
         from_file = [line.strip() for line in lines if line.strip()]
         if not from_file:
-            raise ValueError(f"{args.questions_file}: no questions (one per line)")
+            raise SettingError(f"{args.questions_file}: no questions (one per line)")
         questions += from_file
     return questions or [APPENDIX_A_QUESTION]
 
@@ -87,7 +89,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     args = build_parser().parse_args(argv)
     labels = args.labels or [Path(m.rstrip("/")).name for m in args.models]
     if len(labels) != len(args.models):
-        raise ValueError(f"{len(labels)} labels for {len(args.models)} models")
+        raise SettingError(f"{len(labels)} labels for {len(args.models)} models")
+    # Every option and path checked before any model loads.
+    check_range("--num_samples", args.num_samples, 1)
+    for model in args.models:
+        check_sampling_args(argparse.Namespace(**{**vars(args), "model": model}), argv)
+    if args.output_dir is not None:
+        check_output_dir(args.output_dir, inputs=[("--models", m) for m in args.models])
     questions = read_questions(args)
     settings = SamplingSettings(
         args.prompt_template, not args.no_chat_template, args.temperature, args.top_p, args.max_tokens, args.seed
@@ -119,4 +127,4 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main()
+    command(main)

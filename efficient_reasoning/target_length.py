@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 from datasets import Dataset
 
+from .cli import SettingError
+
 TARGET_TEMPLATE = "{prompt}\n\nThink for {target_length} tokens."
 """The budget sentence L1 appends to the question; `{prompt}` is the user message, `{target_length}` the budget."""
 
@@ -15,7 +17,7 @@ TARGET_TEMPLATE = "{prompt}\n\nThink for {target_length} tokens."
 def check_template(template: str) -> None:
     for key in ("{prompt}", "{target_length}"):
         if key not in template:
-            raise ValueError(f"target_length_template must contain {key!r}, got {template!r}")
+            raise SettingError(f"target_length_template must contain {key!r}, got {template!r}")
 
 
 def with_budget(content: str, target_length: int, template: str = TARGET_TEMPLATE) -> str:
@@ -30,10 +32,10 @@ def add_target_lengths(
     """A `target_length` column drawn uniformly from the integers `[low, high]` (seeded, once per row), stated in the
     last user message of each conversational `prompt`."""
     if not 1 <= low <= high:
-        raise ValueError(f"target lengths need 1 <= target_length_min <= target_length_max, got [{low}, {high}]")
+        raise SettingError(f"target lengths need 1 <= target_length_min <= target_length_max, got [{low}, {high}]")
     check_template(template)
     if "prompt" not in dataset.column_names:
-        raise ValueError(f"target lengths need a `prompt` column; the dataset has {dataset.column_names}")
+        raise SettingError(f"target lengths need a `prompt` column; the dataset has {dataset.column_names}")
     rng = random.Random(seed)
     targets = [rng.randint(low, high) for _ in range(len(dataset))]
 

@@ -9,11 +9,10 @@ TRL's conversational formats with short and long worked answers. Tests and `reci
 
 from __future__ import annotations
 
-import argparse
 import random
 from pathlib import Path
 
-from .cli import HelpFormatter
+from .cli import ArgumentParser, check_output_dir, check_range, command
 from .generation import write_jsonl
 
 CHAT_TEMPLATE = (
@@ -175,15 +174,18 @@ def build(output_dir: str | Path, hidden_size: int = 64, num_layers: int = 2, vo
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    parser = ArgumentParser(description=__doc__)
     parser.add_argument("--output_dir", default="data/tiny")
     parser.add_argument("--hidden_size", type=int, default=64)
     parser.add_argument("--num_layers", type=int, default=2)
     parser.add_argument("--vocab_size", type=int, default=512)
     args = parser.parse_args(argv)
+    for name in ("hidden_size", "num_layers", "vocab_size"):
+        check_range(f"--{name}", getattr(args, name), 1)
+    check_output_dir(args.output_dir)
     path = build(args.output_dir, args.hidden_size, args.num_layers, args.vocab_size)
     print(f"tiny model and dataset written to {path}")
 
 
 if __name__ == "__main__":
-    main()
+    command(main)

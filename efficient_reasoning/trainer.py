@@ -17,7 +17,7 @@ from .length_rewards import LENGTH_REWARDS, compute_length_reward, reward_settin
 from .objective import ADVANTAGE_ESTIMATORS, correctness_mask
 from .rewards import CorrectnessReward
 from .target_length import target_errors
-from .utils import MethodModelCardMixin
+from .utils import MethodModelCardMixin, reward_alpha
 from .verifier import Verifier
 
 logger = logging.getLogger(__name__)
@@ -64,8 +64,7 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
 
     def model_card_details(self) -> dict:
         return {
-            "length_penalty_alpha": self.args.length_penalty_alpha,
-            **reward_settings(self.args),
+            **reward_settings(self.args),  # the selected reward's parameters only (paper: length_penalty_alpha)
             **target_settings(self.args),
             "advantage_estimator": self.args.advantage_estimator,
             "scale_rewards": self.args.scale_rewards,
@@ -86,7 +85,8 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
         lengths, finished, targets = gather(local).unbind(dim=1)
         mode = "train" if self.model.training else "eval"
         num_generations = self.num_generations if mode == "train" else self.num_generations_eval
-        alpha = self.args.length_penalty_alpha
+        alpha = reward_alpha(self.args)  # the selected reward's alpha, logged as efficiency/alpha; None: it has none
+        alpha = None if alpha is None else alpha[1]
         # A truncated response is incorrect whatever it contains, also if a custom verifier said otherwise.
         correct = torch.where(finished.bool(), correct, torch.zeros_like(correct))
         has_target = not torch.isnan(targets).any()
@@ -121,7 +121,8 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
         # checks that timed out or crashed (NaN, scored as incorrect): a rising value means the bound is too tight
         metrics["efficiency/unscorable_frac"].append(correct.float().isnan().float().mean().item())
         metrics["efficiency/reward"].append(rewards.mean().item())
-        metrics["efficiency/alpha"].append(alpha)
+        if alpha is not None:
+            metrics["efficiency/alpha"].append(alpha)
 
     def _log_target_metrics(self, mode, lengths, targets) -> None:
         """How far the used tokens land from the budgets the prompts state (target-length control)."""
@@ -161,7 +162,6 @@ class MethodSettingsCallback(TrainerCallback):
     def on_train_begin(self, args, state, control, **kwargs):
         if state.is_world_process_zero:
             settings = {
-                "length_penalty_alpha": args.length_penalty_alpha,
                 **reward_settings(args),
                 **target_settings(args),
                 "advantage_estimator": args.advantage_estimator,

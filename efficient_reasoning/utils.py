@@ -13,13 +13,39 @@ import yaml
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from transformers.trainer_utils import get_last_checkpoint
 
+from .cli import MissingPathError, NotAFolderError, SettingError, UsageError
+
 logger = logging.getLogger(__name__)
 
 NAME_FIELDS = ("output_dir", "run_name", "hub_model_id")
 
 
-def fill_alpha(training_args, alpha: float) -> None:
-    """Replace `{alpha}` in the run's output dir, run name and Hub id, so one recipe serves the whole family."""
+def reward_alpha(training_args) -> tuple[str, float] | None:
+    """The selected length reward's `alpha` parameter (its config field and value), or None when it has none."""
+    from .length_rewards import LENGTH_REWARDS
+
+    spec = LENGTH_REWARDS.get(getattr(training_args, "length_reward", "paper"))
+    field_name = spec.parameters.get("alpha") if spec is not None else "length_penalty_alpha"
+    return (field_name, getattr(training_args, field_name)) if field_name else None
+
+
+def fill_alpha(training_args, alpha: float | None = None) -> None:
+    """Replace `{alpha}` in the run's output dir, run name and Hub id, so one recipe serves the whole family:
+    the selected length reward's alpha (`length_penalty_alpha` for the paper's, `l1_alpha` for L1's, ...). A
+    reward with no alpha cannot fill it: that fails with one line, as a name would otherwise state a value that
+    has no effect on the run."""
+    if alpha is None:
+        found = reward_alpha(training_args)
+        if found is None:
+            for name in NAME_FIELDS:
+                value = getattr(training_args, name, None)
+                if isinstance(value, str) and "{alpha}" in value:
+                    raise SettingError(
+                        f"{name} {value!r}: length_reward={training_args.length_reward!r} has no alpha to fill "
+                        "{alpha} with; use {reward} or the reward's parameters, e.g. {length_reward}"
+                    )
+            return
+        alpha = found[1]
     for name in NAME_FIELDS:
         value = getattr(training_args, name, None)
         if isinstance(value, str) and "{alpha}" in value:
@@ -60,16 +86,29 @@ def last_checkpoint(training_args) -> str | None:
     return None
 
 
-def check_model_path(name: str, option: str = "model_name_or_path") -> None:
+def check_model_path(name: str, option: str = "model_name_or_path", checkpoints_hint: str | None = None) -> None:
     """Fail with one line when `name` is written as a local path (absolute, relative with `./`, `../` or `~`, or
     with more than one `/`, which no Hub id has) and no such folder exists; the Hub client would only say that
-    the repo id is malformed."""
+    the repo id is malformed. A local folder with no model in it (`config.json`) fails too, pointing to its
+    `checkpoint-N` folders when it is a training run that has not finished (`checkpoints_hint`: how to take them
+    all)."""
     path = Path(name).expanduser()
     looks_local = name.startswith(("/", "./", "../", "~", ".\\")) or name.count("/") > 1 or "\\" in name
     if looks_local and not path.exists():
-        raise FileNotFoundError(f"{option}: local model folder {name!r} does not exist")
+        raise MissingPathError(f"{option}: local model folder {name!r} does not exist")
     if path.exists() and not path.is_dir():
-        raise NotADirectoryError(f"{option}: {name!r} is a file; give the model's folder")
+        raise NotAFolderError(f"{option}: {name!r} is a file; give the model's folder")
+    if path.is_dir() and not (path / "config.json").exists() and not (path / "adapter_config.json").exists():
+        found = sorted((p for p in path.glob("checkpoint-*") if p.is_dir() and p.name[11:].isdigit()),
+                       key=lambda p: int(p.name[11:]))  # fmt: skip
+        if found:
+            more = f", or {checkpoints_hint} to take each of them" if checkpoints_hint else ""
+            raise SettingError(
+                f"{option}: {name!r} is a training run with no final model yet (no config.json), only "
+                f"{', '.join(p.name for p in found)}; give a checkpoint folder such as {str(found[-1])!r}{more}"
+            )
+        if looks_local:
+            raise SettingError(f"{option}: {name!r} holds no model (no config.json)")
 
 
 def load_tokenizer(model_args, training_args):
@@ -150,6 +189,10 @@ def recipe_path(argv: list[str]) -> str | None:
     return argv[argv.index("--config") + 1] if "--config" in argv[:-1] else None
 
 
+class HubAccessError(UsageError, RuntimeError):
+    """The Hugging Face Hub cannot be reached, or no valid token is set."""
+
+
 def check_hub_access(token: str | None = None, what: str = "push_to_hub") -> None:
     """Fail in one line, before any model loads, when the Hub cannot be reached or no token is set."""
     from huggingface_hub import HfApi
@@ -158,7 +201,7 @@ def check_hub_access(token: str | None = None, what: str = "push_to_hub") -> Non
         HfApi().whoami(token=token)
     except Exception as e:
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise RuntimeError(
+        raise HubAccessError(
             f"{what}: cannot reach the Hugging Face Hub with a valid token ({type(e).__name__}: {reason}); "
             "run `huggingface-cli login`, check the network, or leave push_to_hub off"
         ) from None
@@ -174,9 +217,8 @@ def finished_run(training_args) -> int | None:
     return step if step >= training_args.max_steps else None
 
 
-def train_and_save(trainer, training_args, dataset_name: str | None, recipe: str | None) -> None:
-    """The scripts' common tail: resume from the last checkpoint, train, save, write the model card, push.
-    A finished run (see `finished_run`) is left as it is."""
+def report_finished(training_args) -> bool:
+    """Whether the run in `output_dir` already finished its `max_steps` (logged); then nothing is loaded."""
     done = finished_run(training_args)
     if done is not None:
         logger.warning(
@@ -186,6 +228,13 @@ def train_and_save(trainer, training_args, dataset_name: str | None, recipe: str
             done,
             training_args.max_steps,
         )
+    return done is not None
+
+
+def train_and_save(trainer, training_args, dataset_name: str | None, recipe: str | None) -> None:
+    """The scripts' common tail: resume from the last checkpoint, train, save, write the model card, push.
+    A finished run (see `finished_run`) is left as it is."""
+    if report_finished(training_args):
         return
     trainer.recipe = recipe
     train_result = trainer.train(resume_from_checkpoint=last_checkpoint(training_args))
@@ -206,3 +255,184 @@ def setup_logging() -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     datasets.utils.logging.set_verbosity_warning()
     transformers.utils.logging.set_verbosity_warning()
+
+
+# The training commands' arguments: recipe and command line checked, their own options first in `--help`.
+
+COMMAND_LINE = "the command line"
+SHOWN_FIRST = ("model_name_or_path", "dataset_name", "output_dir", "max_steps", "learning_rate", "seed", "run_name")
+
+
+def _own_fields(types) -> set[str]:
+    """The fields the project's own dataclasses declare (not those of TRL's or transformers' bases)."""
+    own = set(SHOWN_FIRST)
+    for t in types:
+        for cls in t.__mro__:
+            if cls.__module__.startswith("efficient_reasoning"):
+                own.update(cls.__dict__.get("__annotations__", {}))
+    return own
+
+
+def parse_recipe(types, argv: list[str] | None, command: str):
+    """`TrlParser(types).parse_args_and_config` with one-line errors: a recipe that is missing or not a mapping, an
+    unknown recipe key or command-line option (with the nearest valid name), a bad value. Returns the dataclasses
+    and which settings were given, `{field: where}` (the recipe file or the command line)."""
+    from trl import TrlParser
+
+    from .cli import nearest, one_line_errors, own_options_first
+
+    argv = config_args(argv)
+    parser = one_line_errors(TrlParser(types))
+    usage = f"python -m efficient_reasoning.{command} --config RECIPE [--OPTION VALUE ...]"
+    own_options_first(parser, _own_fields(types), f"options of {command} (the others follow TRL's names)", usage)
+    dests = {a.dest for a in parser._actions}
+    flags = {s for a in parser._actions for s in a.option_strings}
+    given: dict[str, str] = {}
+    if "--config" in argv:
+        at = argv.index("--config")
+        if at + 1 >= len(argv):
+            raise SettingError("--config needs a recipe file: --config PATH")
+        recipe = argv[at + 1]
+        path = Path(recipe)
+        if not path.is_file():
+            raise MissingPathError(f"--config: recipe file {recipe!r} does not exist")
+        try:
+            config = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f"{recipe}:{mark.line + 1}" if mark is not None else recipe
+            raise SettingError(f"{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
+        if not isinstance(config, dict):
+            raise SettingError(f"{recipe}: a recipe must be a YAML mapping of option: value")
+        for key in config:
+            if key != "env" and key not in dests:
+                raise SettingError(f"{recipe}: unknown key {key!r}{nearest(str(key), dests)}")
+            given[key] = f"recipe {recipe}"
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--config":
+            skip = True
+            continue
+        if arg.startswith("--") and arg not in ("--help",):
+            flag = arg.split("=", 1)[0]
+            if flag not in flags:
+                raise SettingError(f"unknown option {flag}{nearest(flag, flags)} (--help lists the options)")
+            action = next(a for a in parser._actions if flag in a.option_strings)
+            given[action.dest] = COMMAND_LINE
+    try:
+        parsed = parser.parse_args_and_config(args=argv)
+    except UsageError:
+        raise
+    except ValueError as e:  # a dataclass's own check of a value (`__post_init__`)
+        raise SettingError(str(e)) from e
+    return parsed, given
+
+
+def check_reward_parameters(training_args, given: dict[str, str]) -> None:
+    """A parameter of a length reward that is not selected does nothing: setting it is an error (one line). A
+    recipe's parameter of the recipe's own reward, when the command line selects another, is only reported."""
+    from .length_rewards import LENGTH_REWARDS
+
+    selected = training_args.length_reward
+    used = set(LENGTH_REWARDS[selected].parameters.values())
+    owners: dict[str, list[str]] = {}
+    for name, spec in LENGTH_REWARDS.items():
+        for field_name in spec.parameters.values():
+            owners.setdefault(field_name, []).append(name)
+    for field_name in sorted(set(owners) - used):
+        where = given.get(field_name)
+        if where is None:
+            continue
+        rewards = " or ".join(repr(r) for r in owners[field_name])
+        if where != COMMAND_LINE and given.get("length_reward") == COMMAND_LINE:
+            logger.warning("%s (%s) is ignored: length_reward %r from the command line does not use it",
+                           field_name, where, selected)  # fmt: skip
+            continue
+        raise SettingError(
+            f"{field_name} ({where}) does nothing with length_reward={selected!r}: only {rewards} uses it; drop it, "
+            f"or select that reward (--length_reward {owners[field_name][0]})"
+        )
+
+
+# A training run is one run: the settings that define it are recorded in its output_dir, and a rerun or an
+# extension with other settings is refused.
+
+RUN_FILE = "run.json"
+
+
+def training_settings(method: str, script_args, training_args, model_args) -> dict:
+    """What defines a training run: the method, the model, the data, the seed and the optimisation target (for
+    GRPO the reward and its parameters). Logging, saving and `max_steps` may change between runs."""
+    settings = {
+        "method": method,
+        "model": model_args.model_name_or_path,
+        "model_revision": model_args.model_revision,
+        "dataset": script_args.dataset_name,
+        "dataset_config": script_args.dataset_config,
+        "dataset_split": script_args.dataset_train_split,
+        "max_train_samples": script_args.max_train_samples,
+        "seed": training_args.seed,
+        "learning_rate": training_args.learning_rate,
+    }
+    for name in ("question_column", "answer_column", "prompt_template", "keep_unscorable_gold"):
+        if hasattr(script_args, name):
+            settings[name] = getattr(script_args, name)
+    if method == "grpo":
+        from .length_rewards import reward_settings
+
+        settings.update(reward_settings(training_args))
+        for name in ("advantage_estimator", "scale_rewards", "beta", "loss_type", "num_generations",
+                     "max_completion_length", "temperature", "answer_extraction", "target_length_min",
+                     "target_length_max", "target_length_template"):  # fmt: skip
+            settings[name] = getattr(training_args, name)
+    elif method == "dpo":
+        settings["beta"] = training_args.beta
+    return json.loads(json.dumps(settings, default=str))
+
+
+def check_training_run(output_dir: str, settings: dict, allow_change: bool = False) -> None:
+    """Refuse to resume or extend the run in `output_dir` when its recorded settings differ from `settings`,
+    naming each difference and how to proceed; `allow_change` continues it anyway (with a warning)."""
+    path = Path(output_dir) / RUN_FILE
+    if not path.exists():
+        if Path(output_dir).is_dir() and (get_last_checkpoint(output_dir) or (Path(output_dir) / "trainer_state.json"
+                                                                             ).exists()):  # fmt: skip
+            logger.warning("%s holds a run with no %s: its settings cannot be compared with these", output_dir,
+                           RUN_FILE)  # fmt: skip
+        return
+    try:
+        recorded = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        raise SettingError(f"{path}: not valid JSON; fix or delete it") from None
+    changed = [f"{key} {recorded.get(key)!r} -> {value!r}" for key, value in settings.items()
+               if recorded.get(key) != value]  # fmt: skip
+    changed += [f"{key} {value!r} -> (unset)" for key, value in recorded.items() if key not in settings]
+    if not changed:
+        return
+    if allow_change:
+        logger.warning("%s: continuing a run with other settings (allow_settings_change): %s", output_dir,
+                       "; ".join(changed))  # fmt: skip
+        return
+    raise SettingError(
+        f"{output_dir} holds a run with other settings: {'; '.join(changed)}. Use another --output_dir for a new "
+        "run, or pass --allow_settings_change true to continue this one with the new settings"
+    )
+
+
+def record_training_run(output_dir: str, settings: dict, is_main_process: bool = True) -> None:
+    """Write `settings` to `output_dir/run.json` (once the model has loaded and training starts)."""
+    if not is_main_process:
+        return
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    (Path(output_dir) / RUN_FILE).write_text(json.dumps(settings, indent=2))
+
+
+def check_training_paths(training_args, model_args) -> None:
+    """The output folder can be written and is not the base model's; checked before any model loads."""
+    from .cli import check_output_dir
+
+    model = model_args.model_name_or_path
+    check_output_dir(training_args.output_dir, "output_dir", inputs={"model_name_or_path": model})

@@ -61,7 +61,7 @@ def test_ctrl_c_keeps_every_finished_batch_and_a_rerun_does_the_rest(tmp_path, m
         run_command(evaluate.main, fake_args(data, out))
     assert exit_info.value.code == 130
     err = capsys.readouterr().err
-    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("Interrupted: the samples written")
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("Interrupted: what was written so far")
     assert "12/20" in err  # the progress bar moved with the written batches
     first = read_rows(out / "math500" / "samples.jsonl")
     assert [r["problem_id"] for r in first] == ["p0", "p0", "p1", "p1", "p2", "p2", "p3", "p3", "p4", "p4", "p5", "p5"]

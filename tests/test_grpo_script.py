@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from efficient_reasoning import grpo
+from efficient_reasoning.cli import SettingError
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_RECIPE = REPO / "recipes" / "tiny" / "grpo.yaml"
@@ -22,6 +23,7 @@ def recipe(tmp_path, tiny, **overrides) -> Path:
         output_dir=str(tmp_path / "run-alpha{alpha}"),
     )
     config.update(overrides)
+    config = {key: value for key, value in config.items() if value is not None}  # None: drop the recipe's key
     path = tmp_path / "recipe.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
@@ -49,7 +51,7 @@ def test_bad_recipe_fails_at_parse_time(tmp_path, tiny, overrides, error, messag
 
 
 def test_bad_cli_override_fails(tmp_path, tiny):
-    with pytest.raises(SystemExit):
+    with pytest.raises(SettingError, match="advantage-estimator: invalid choice: 'ppo'"):
         grpo.parse(["--config", str(recipe(tmp_path, tiny)), "--advantage_estimator", "ppo"])
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from efficient_reasoning import plot
+from efficient_reasoning.cli import SettingError
 from efficient_reasoning.plot import Point, pareto_front
 
 
@@ -151,5 +152,5 @@ def test_field_model_follows_paper_and_is_checked(tmp_path):
     assert "DeepScaleR-Preview" not in table  # a 1.5B row
     for argv in (["--field"], ["--field", "--field_model", "3B"], ["--paper", "DeepSeek-R1-Distill-Qwen-7B",
                  "--field_model", "7B"]):  # fmt: skip
-        with pytest.raises(SystemExit):
+        with pytest.raises(SettingError, match="field"):
             plot.main([*argv, "--output_dir", str(tmp_path / "x")])

@@ -42,6 +42,8 @@ def test_rerunning_a_finished_run_changes_nothing(tmp_path, tiny, module, caplog
     out = tmp_path / name
     before = snapshot(out)
     assert json.loads((out / "trainer_state.json").read_text())["global_step"] == 2
+    recorded = json.loads((out / "run.json").read_text())  # the settings that define the run, recorded at start
+    assert recorded["method"] == name and recorded["seed"] == 42 and recorded["model"] == str(tiny / "model")
     with caplog.at_level(logging.WARNING):
         train(module, [f"--config={path}"])  # also checks that `--config=PATH` is read
     assert "already finished 2 of max_steps=2; nothing to do" in caplog.text

@@ -154,8 +154,8 @@ def test_bad_reward_settings_fail_at_parse_time(tmp_path, tiny, overrides, messa
 def test_script_with_another_reward_names_it_everywhere(tmp_path, tiny):
     path = recipe(
         tmp_path, tiny, max_steps=1, save_strategy="no", length_reward="l1_max", l1_alpha=0.01,
-        target_length_min=8, target_length_max=16, output_dir=str(tmp_path / "run-{reward}"),
-        run_name="tiny-{length_reward}-a{l1_alpha}",
+        length_penalty_alpha=None, target_length_min=8, target_length_max=16,
+        output_dir=str(tmp_path / "run-{reward}"), run_name="tiny-{length_reward}-a{l1_alpha}",
     )  # fmt: skip
     run_main(["--config", str(path)])
     out = tmp_path / "run-l1_max-alpha0.01-delta0.5"

@@ -1,5 +1,4 @@
-import sys
-
+from ..cli import command
 from .run import main
 
-sys.exit(main())
+command(main)

@@ -16,13 +16,13 @@ budget) and `compare/targets_heldout.png` (used vs requested tokens).
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from ..cli import ArgumentParser, SettingError, check_output_dir, check_range, command
 from ..utils import setup_logging
 from .run import PRESETS, RECIPES, DemoSettings, build_initial_model, evaluate_model, prepare_data, run_sft
 
@@ -86,7 +86,7 @@ def run_method(out: Path, s: DemoSettings, name: str, rl_args: Sequence[str] = (
 def compare(out: Path, s: DemoSettings, methods: list[str], rl_args: Sequence[str] = ()) -> dict[str, dict]:
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
-        raise ValueError(f"unknown method(s) {unknown}; choose from {sorted(METHODS)}")
+        raise SettingError(f"unknown method(s) {unknown}; choose from {sorted(METHODS)}")
     out.mkdir(parents=True, exist_ok=True)
     prepare_data(out, s)
     build_initial_model(out, s)
@@ -160,7 +160,7 @@ def write_report(folder: Path, results: dict[str, dict], s: DemoSettings) -> Non
 
 def main(argv: list[str] | None = None) -> dict[str, dict]:
     setup_logging()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(description=__doc__)
     parser.add_argument("--output_dir", default="data/demo")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
     parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated of {list(METHODS)}")
@@ -171,15 +171,28 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     args = parser.parse_args(argv)
     settings = PRESETS[args.preset]
     for key in ("rl_steps", "num_train", "num_heldout"):
+        check_range(f"--{key}", getattr(args, key), 1)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise SettingError(f"--methods: unknown method(s) {unknown}; choose from {list(METHODS)}")
+    targets = []
+    if args.targets:
+        try:
+            targets = [int(t) for t in args.targets.split(",") if t.strip()]
+        except ValueError:
+            raise SettingError(f"--targets must be comma-separated token counts, got {args.targets!r}") from None
+        for t in targets:
+            check_range("--targets", t, 1)
+    check_output_dir(args.output_dir)
+    for key in ("rl_steps", "num_train", "num_heldout"):
         if getattr(args, key) is not None:
             settings = replace(settings, **{key: getattr(args, key)})
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     results = compare(Path(args.output_dir), settings, methods) if methods else {}
-    if args.targets:
-        targets = [int(t) for t in args.targets.split(",") if t.strip()]
+    if targets:
         results["target_length"] = target_length_control(Path(args.output_dir), settings, targets)
     return results
 
 
 if __name__ == "__main__":
-    main()
+    command(main)

@@ -16,14 +16,13 @@ the demo's own checks, and `stage_times.json` (also printed).
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from ..cli import HelpFormatter
+from ..cli import ArgumentParser, SettingError, check_output_dir, check_range
 from ..generation import write_jsonl
 from ..utils import setup_logging
 from . import task
@@ -249,7 +248,7 @@ def run(out: Path, s: DemoSettings) -> list[tuple[str, bool]]:
 
 def main(argv: list[str] | None = None) -> int:
     setup_logging()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    parser = ArgumentParser(description=__doc__)
     parser.add_argument("--output_dir", default="data/demo")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
     parser.add_argument("--rl_steps", type=int, default=None, help="override the preset's GRPO steps per run")
@@ -257,9 +256,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no_check", action="store_true", help="exit 0 even when a claim does not hold")
     args = parser.parse_args(argv)
     settings = PRESETS[args.preset]
+    check_range("--rl_steps", args.rl_steps, 1)
     if args.rl_steps is not None:
         settings = replace(settings, rl_steps=args.rl_steps)
     if args.alphas:
-        settings = replace(settings, alphas=tuple(float(a) for a in args.alphas.split(",")))
+        try:
+            alphas = tuple(float(a) for a in args.alphas.split(","))
+        except ValueError:
+            raise SettingError(f"--alphas must be comma-separated numbers, got {args.alphas!r}") from None
+        for alpha in alphas:
+            check_range("--alphas", alpha, 0, 1)
+        settings = replace(settings, alphas=alphas)
+    check_output_dir(args.output_dir)
     checks = run(Path(args.output_dir), settings)
     return 0 if args.no_check or all(ok for _, ok in checks) else 1

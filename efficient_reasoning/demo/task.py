@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import random
 
+from ..cli import SettingError
+
 LEVELS = (1, 2, 4, 6)  # turns needed per level
 RECHECK = "Let me check the turns again."
 NAMES = ("Tom", "Ana", "Raj", "Mei", "Sam", "Lea", "Ivan", "Noor", "Ben", "Zoe", "Omar", "Kim", "Eva", "Leo", "Mia",
@@ -67,7 +69,7 @@ def splits(num_train: int, num_heldout: int, seed: int = 0) -> tuple[list[dict],
     train = [p for level in LEVELS for p in by_level[level][per_level:]]
     rng.shuffle(train)
     if len(train) < num_train:
-        raise ValueError(f"only {len(train) + len(heldout)} distinct problems found, asked for {total}")
+        raise SettingError(f"only {len(train) + len(heldout)} distinct problems found, asked for {total}")
     return train[:num_train], heldout
 
 

@@ -1,0 +1,387 @@
+"""Every command's error path: a mistake the user can fix is one line on stderr, exit code 2, no traceback, and
+nothing loaded or written; bugs keep their traceback; Ctrl-C is one line and exit code 130."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from efficient_reasoning import cli, data, dpo, evaluate, grpo, plot, rejection_sampling, sft, side_by_side, tiny
+from efficient_reasoning.cli import SettingError, UsageError, run_command
+from efficient_reasoning.demo import compare as demo_compare
+from efficient_reasoning.demo import run as demo_run
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def no_model_loads(monkeypatch):
+    """Any model or tokenizer load fails the test: every error here must come before one."""
+    import transformers
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model or tokenizer was loaded before the error")
+
+    for cls in (transformers.AutoModelForCausalLM, transformers.AutoTokenizer):
+        monkeypatch.setattr(cls, "from_pretrained", refuse)
+    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+
+
+def fails_in_one_line(capsys, main, argv, match: str) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        run_command(main, [str(a) for a in argv])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "usage:" not in err
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, err
+    assert match in errors[0], errors[0]
+    return errors[0]
+
+
+def jsonl(path: Path, rows) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture
+def files(tmp_path, tiny) -> dict[str, Path]:
+    problems = jsonl(tmp_path / "problems.jsonl", [{"problem": f"q{i}", "answer": "7"} for i in range(4)])
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"problem": "q", "answer": "1"}\n{"problem": \n')
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    partial = tmp_path / "runs" / "partial"
+    (partial / "checkpoint-2").mkdir(parents=True)
+    (partial / "checkpoint-2" / "config.json").write_text("{}")
+    evaluated = tmp_path / "results" / "checkpoints"
+    (evaluated / "checkpoint-2" / "math500").mkdir(parents=True)
+    (evaluated / "checkpoint-2" / "math500" / "metrics.json").write_text('{"avg_tokens": 1, "pass_rate": 1}')
+    return {"problems": problems, "bad": bad, "file": a_file, "partial": partial, "evaluated": evaluated,
+            "missing": tmp_path / "missing.jsonl", "model": tiny / "model", "out": tmp_path / "out"}  # fmt: skip
+
+
+def evaluate_args(f, *extra):
+    return ["--model", f["model"], "--backend", "transformers", "--benchmarks", "math500", "--data_file",
+            f"math500={f['problems']}", "--output_dir", f["out"], *extra]  # fmt: skip
+
+
+def rs_args(f, *extra):
+    return ["--model", f["model"], "--backend", "transformers", "--dataset_name", f["problems"], "--output_dir",
+            f["out"], *extra]  # fmt: skip
+
+
+CASES = {
+    # command: [(case id, argv from the files, expected text in the line)]
+    "data": (data.main, [
+        ("range", lambda f: ["--dataset_name", f["problems"], "--output_dir", f["out"], "--num_samples", 0],
+         "--num_samples must be >= 1, got 0"),
+        ("negative", lambda f: ["--dataset_name", f["problems"], "--output_dir", f["out"], "--num_samples", -5],
+         "--num_samples must be >= 1, got -5"),
+        ("type", lambda f: ["--output_dir", f["out"], "--num_samples", "x"],
+         "argument --num_samples: invalid int value: 'x'"),
+        ("missing", lambda f: ["--dataset_name", f["missing"], "--output_dir", f["out"]], "does not exist"),
+        ("output is a file", lambda f: ["--dataset_name", f["problems"], "--output_dir", f["file"]], "is a file"),
+        ("bad file", lambda f: ["--dataset_name", f["bad"], "--output_dir", f["out"]], "bad.jsonl:2: not valid JSON"),
+        ("required", lambda f: [], "the following arguments are required: --output_dir"),
+    ]),
+    "evaluate": (evaluate.main, [
+        ("range", lambda f: evaluate_args(f, "--k", 0), "--k must be >= 1, got 0"),
+        ("type", lambda f: evaluate_args(f, "--limit", "x"), "argument --limit: invalid int value: 'x'"),
+        ("k type", lambda f: evaluate_args(f, "--k", "x"), "--k must be a whole number"),
+        ("top_p", lambda f: evaluate_args(f, "--top_p", 0), "--top_p must be in (0, 1], got 0.0"),
+        ("missing", lambda f: evaluate_args(f, "--data_file", f"math500={f['missing']}"), "not found"),
+        ("missing model", lambda f: evaluate_args(f, "--model", "./no/such/model"), "does not exist"),
+        ("output is a file", lambda f: evaluate_args(f, "--output_dir", f["file"]), "is a file"),
+        ("output in a file", lambda f: evaluate_args(f, "--output_dir", f["file"] / "sub"), "cannot be created"),
+        ("output is the model", lambda f: evaluate_args(f, "--output_dir", f["model"] / "results"), "own input"),
+        ("bad file", lambda f: evaluate_args(f, "--data_file", f"math500={f['bad']}"), "bad.jsonl:2"),
+        ("partial run", lambda f: evaluate_args(f, "--model", f["partial"]), "--all_checkpoints"),
+        ("unused", lambda f: evaluate_args(f, "--target_length_template", "{prompt} {target_length}"),
+         "--target_length_template does nothing here: the budget is stated only with --target_tokens"),
+        ("other backend", lambda f: evaluate_args(f, "--max_model_len", 64),
+         "--max_model_len does nothing here: it applies to --backend vllm only"),
+    ]),
+    "rejection_sampling": (rejection_sampling.main, [
+        ("range", lambda f: rs_args(f, "--num_samples", 0), "--num_samples must be >= 1, got 0"),
+        ("temperature", lambda f: rs_args(f, "--temperature", -1), "--temperature must be >= 0"),
+        ("type", lambda f: rs_args(f, "--max_tokens", "many"), "argument --max_tokens: invalid int value"),
+        ("missing", lambda f: rs_args(f, "--dataset_name", f["missing"]), "does not exist"),
+        ("output is a file", lambda f: rs_args(f, "--output_dir", f["file"]), "is a file"),
+        ("bad file", lambda f: rs_args(f, "--dataset_name", f["bad"]), "bad.jsonl:2"),
+        ("other backend", lambda f: rs_args(f, "--gpu_memory_utilization", 0.5), "applies to --backend vllm only"),
+    ]),
+    "plot": (plot.main, [
+        ("range", lambda f: ["--results", f["evaluated"], "--output_dir", f["out"], "--smoothing", 2],
+         "--smoothing must be in [0, 1]"),
+        ("type", lambda f: ["--paper", "nope", "--output_dir", f["out"]], "argument --paper: invalid choice"),
+        ("missing", lambda f: ["--results", f["missing"], "--output_dir", f["out"]], "is not a folder"),
+        ("checkpoints folder", lambda f: ["--results", f["evaluated"], "--output_dir", f["out"]],
+         "pass it as --checkpoints"),
+        ("output is a file", lambda f: ["--checkpoints", f["evaluated"], "--output_dir", f["file"]], "is a file"),
+    ]),
+    "side_by_side": (side_by_side.main, [
+        ("range", lambda f: ["--models", f["model"], "--backend", "transformers", "--num_samples", 0],
+         "--num_samples must be >= 1, got 0"),
+        ("type", lambda f: ["--models", f["model"], "--max_tokens", "x"], "argument --max_tokens: invalid int"),
+        ("missing", lambda f: ["--models", f["model"], "--backend", "transformers", "--questions_file", f["missing"]],
+         "does not exist"),
+        ("output is a file", lambda f: ["--models", f["model"], "--backend", "transformers", "--output_dir",
+                                        f["file"]], "is a file"),
+    ]),
+    "tiny": (tiny.main, [
+        ("range", lambda f: ["--output_dir", f["out"], "--hidden_size", 0], "--hidden_size must be >= 1, got 0"),
+        ("type", lambda f: ["--num_layers", "two"], "argument --num_layers: invalid int value: 'two'"),
+        ("output is a file", lambda f: ["--output_dir", f["file"]], "is a file"),
+    ]),
+    "demo": (demo_run.main, [
+        ("range", lambda f: ["--output_dir", f["out"], "--rl_steps", 0], "--rl_steps must be >= 1, got 0"),
+        ("type", lambda f: ["--output_dir", f["out"], "--alphas", "a,b"], "--alphas must be comma-separated"),
+        ("choice", lambda f: ["--preset", "huge"], "argument --preset: invalid choice: 'huge'"),
+        ("output is a file", lambda f: ["--output_dir", f["file"]], "is a file"),
+    ]),
+    "demo.compare": (demo_compare.main, [
+        ("unknown method", lambda f: ["--output_dir", f["out"], "--methods", "nope"], "unknown method(s) ['nope']"),
+        ("type", lambda f: ["--output_dir", f["out"], "--targets", "x"], "--targets must be comma-separated"),
+        ("output is a file", lambda f: ["--output_dir", f["file"]], "is a file"),
+    ]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "case"), [(name, case) for name, (_, cases) in CASES.items() for case in cases],
+    ids=[f"{name}-{case[0]}" for name, (_, cases) in CASES.items() for case in cases],
+)  # fmt: skip
+def test_every_command_fails_in_one_line_before_loading_or_writing(name, case, files, capsys):
+    main = CASES[name][0]
+    _, argv, match = case
+    before = sorted(p for p in files["out"].parent.rglob("*"))
+    fails_in_one_line(capsys, main, argv(files), match)
+    assert not files["out"].exists()  # nothing written: no empty or partial output folder
+    assert sorted(p for p in files["out"].parent.rglob("*")) == before
+
+
+def test_unwritable_output_folder_is_named(files, capsys, monkeypatch):
+    real = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: False if Path(path) == files["out"].parent else real(path, mode)
+    )
+    fails_in_one_line(capsys, evaluate.main, evaluate_args(files), "is not writable")
+    fails_in_one_line(capsys, data.main, ["--dataset_name", files["problems"], "--output_dir", files["out"]],
+                      "is not writable")  # fmt: skip
+
+
+def test_data_writes_nothing_into_its_own_input(tmp_path, capsys):
+    from datasets import Dataset
+
+    folder = tmp_path / "prepared"
+    Dataset.from_list([{"problem": "q", "answer": "1"}]).save_to_disk(folder)
+    before = sorted(folder.rglob("*"))
+    fails_in_one_line(capsys, data.main, ["--dataset_name", folder, "--output_dir", folder], "own input")
+    assert sorted(folder.rglob("*")) == before
+
+
+# The training commands: recipe keys, flags, values and paths, each in one line before a model loads.
+
+
+def training_recipe(tmp_path: Path, tiny: Path, name: str, **overrides) -> Path:
+    config = yaml.safe_load((REPO / "recipes" / "tiny" / f"{name}.yaml").read_text())
+    dataset = tiny / ("arithmetic.jsonl" if name == "grpo" else f"{name}.jsonl")
+    config.update(model_name_or_path=str(tiny / "model"), dataset_name=str(dataset), output_dir=str(tmp_path / "run"))
+    config.update(overrides)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({k: v for k, v in config.items() if v is not None}))
+    return path
+
+
+TRAINING_CASES = [
+    ("unknown key", {"learnig_rate": 1e-5}, [], "unknown key 'learnig_rate'; did you mean 'learning_rate'?"),
+    ("unknown flag", {}, ["--max_stpes", "3"], "unknown option --max_stpes; did you mean '--max_steps'?"),
+    ("type", {}, ["--max_steps", "x"], "argument --max_steps/--max-steps: invalid int value: 'x'"),
+    ("range", {}, ["--max_train_samples", "0"], "max_train_samples must be >= 1, got 0"),
+    ("missing model", {"model_name_or_path": "./models/nope"}, [],
+     "local model folder './models/nope' does not exist"),
+    ("missing data", {"dataset_name": "/no/such/data.jsonl"}, [], "does not exist"),
+    ("output is a file", {}, ["--output_dir", "{file}"], "is a file"),
+    ("output is the model", {}, ["--output_dir", "{model}"], "own input"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("module", [grpo, sft, dpo], ids=["grpo", "sft", "dpo"])
+@pytest.mark.parametrize(("overrides", "extra", "match"), [c[1:] for c in TRAINING_CASES],
+                         ids=[c[0] for c in TRAINING_CASES])  # fmt: skip
+def test_training_commands_fail_in_one_line(module, overrides, extra, match, tmp_path, tiny, capsys):
+    name = module.__name__.rsplit(".", 1)[1]
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    path = training_recipe(tmp_path, tiny, name, **overrides)
+    extra = [e.format(file=a_file, model=tiny / "model") for e in extra]
+    line = fails_in_one_line(capsys, module.cli, ["--config", path, *extra], match)
+    if "unknown key" in match:
+        assert str(path) in line  # the recipe file is named
+    assert not (tmp_path / "run").exists()
+
+
+def test_missing_recipe_and_bad_yaml(tmp_path, capsys):
+    fails_in_one_line(capsys, grpo.cli, ["--config", tmp_path / "nope.yaml"], "recipe file")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: [1, 2\n")
+    fails_in_one_line(capsys, sft.cli, ["--config", bad], "not valid YAML")
+
+
+def test_reward_parameter_of_another_reward_is_an_error(tmp_path, tiny, capsys):
+    path = training_recipe(tmp_path, tiny, "grpo")
+    fails_in_one_line(capsys, grpo.cli, ["--config", path, "--kimi_weight", "0.5"],
+                      "kimi_weight (the command line) does nothing with length_reward='paper'")  # fmt: skip
+    own = training_recipe(tmp_path, tiny, "grpo", length_reward="kimi", kimi_weight=0.5)  # alpha 0.1 too
+    fails_in_one_line(capsys, grpo.cli, ["--config", own], "length_penalty_alpha (recipe")
+    # the recipe's reward replaced on the command line: its parameter is only reported
+    _, args, _ = grpo.parse(["--config", str(path), "--length_reward", "kimi", "--output_dir", str(tmp_path / "k")])
+    assert args.length_reward == "kimi"
+
+
+def test_names_and_labels_follow_the_selected_reward(tmp_path, tiny, capsys):
+    from efficient_reasoning.utils import fill_alpha
+
+    path = training_recipe(tmp_path, tiny, "grpo", output_dir=str(tmp_path / "grpo-alpha{alpha}"))
+    argv = ["--config", str(path), "--length_reward", "l1_max", "--target_length_min", "8", "--target_length_max",
+            "16"]  # fmt: skip
+    _, args, _ = grpo.parse(argv)
+    fill_alpha(args)
+    assert args.output_dir.endswith("grpo-alpha0.0003") and args.run_name == "tiny-grpo-alpha0.0003"  # l1_alpha
+    fails_in_one_line(capsys, grpo.cli, ["--config", path, "--length_reward", "kimi"],
+                      "length_reward='kimi' has no alpha to fill {alpha}")  # fmt: skip
+
+
+def test_a_finished_run_refuses_other_settings(tmp_path, tiny, capsys, caplog):
+    """The known case: rerunning a finished alpha-0.1 run with alpha 0.4 (with or without more steps) would resume it
+    and mix two runs, or say 'already finished' although alpha differs."""
+    from efficient_reasoning.utils import RUN_FILE, record_training_run, training_settings
+
+    path = training_recipe(tmp_path, tiny, "grpo")
+    out = tmp_path / "run"
+    record_training_run(str(out), training_settings("grpo", *grpo.parse(["--config", str(path)])))
+    (out / "trainer_state.json").write_text(json.dumps({"global_step": 4, "log_history": []}))
+    for extra in (["--max_steps", "6"], []):
+        line = fails_in_one_line(capsys, grpo.cli, ["--config", path, "--length_penalty_alpha", "0.4", *extra],
+                                 "holds a run with other settings: length_penalty_alpha 0.1 -> 0.4")  # fmt: skip
+        assert "another --output_dir" in line and "--allow_settings_change" in line
+    fails_in_one_line(capsys, grpo.cli, ["--config", path, "--seed", "1"], "seed 42 -> 1")
+    recorded = json.loads((out / RUN_FILE).read_text())
+    assert recorded["length_penalty_alpha"] == 0.1 and recorded["method"] == "grpo"
+    # what does not change the run is allowed: a finished run stays finished
+    grpo.cli(["--config", str(path), "--logging_steps", "2", "--save_steps", "1"])
+    assert "already finished 4 of max_steps=4" in caplog.text
+    # the explicit option continues it
+    grpo.cli(["--config", str(path), "--length_penalty_alpha", "0.4", "--allow_settings_change", "true"])
+    assert "continuing a run with other settings" in caplog.text
+
+
+# Help, Ctrl-C, --debug and bugs.
+
+
+def test_run_command_one_line_debug_and_bugs(capsys, monkeypatch):
+    def bad(argv):
+        raise SettingError("--k must be >= 1, got 0\nsecond line")
+
+    with pytest.raises(SystemExit) as exit_:
+        run_command(bad, ["--k", "0"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == "error: --k must be >= 1, got 0; second line\n"
+    with pytest.raises(SettingError):
+        run_command(bad, ["--debug"])  # the traceback, for a bug report
+    monkeypatch.setenv(cli.DEBUG_ENV, "1")
+    with pytest.raises(SettingError):
+        run_command(bad, [])
+    monkeypatch.delenv(cli.DEBUG_ENV)
+
+    seen = []
+
+    def bug(argv):
+        seen.append(argv)
+        raise ValueError("a bug, not a usage error")
+
+    with pytest.raises(ValueError, match="a bug"):  # not swallowed: the traceback stays
+        run_command(bug, ["--debug", "--x"])
+    assert seen == [["--x"]]  # --debug is the wrapper's, not the command's
+
+
+def test_ctrl_c_in_training_is_one_line(tmp_path, tiny, capsys, monkeypatch):
+    from efficient_reasoning import utils
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(utils, "load_tokenizer", interrupted)
+    monkeypatch.setattr(grpo, "load_tokenizer", interrupted)
+    with pytest.raises(SystemExit) as exit_:
+        run_command(grpo.cli, ["--config", str(training_recipe(tmp_path, tiny, "grpo"))])
+    assert exit_.value.code == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("Interrupted: what was written")
+
+
+def test_usage_errors_are_the_builtin_ones_too():
+    assert issubclass(cli.MissingPathError, FileNotFoundError) and issubclass(cli.NotAFolderError, NotADirectoryError)
+    assert issubclass(SettingError, ValueError) and issubclass(SettingError, UsageError)
+
+
+def help_text(capsys, main, argv=("--help",)) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        main(list(argv))
+    assert exit_.value.code == 0
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_help_shows_own_options_first_and_required(capsys):
+    text = help_text(capsys, grpo.cli)
+    assert text.index("--length_penalty_alpha") < text.index("--adam_beta1")  # the project's before TRL's
+    assert text.index("--allow_settings_change") < text.index("--adam_beta1")
+    assert "usage: python -m efficient_reasoning.grpo --config RECIPE" in text
+    assert "--output_dir OUTPUT_DIR where to write the `save_to_disk` folder (required)" in help_text(
+        capsys, data.main
+    )
+    assert "--model MODEL Hub id or local folder (required)" in help_text(capsys, evaluate.main)
+    assert "DeepSeek-R1-Distill-Qwen-1.5B" in help_text(capsys, plot.main)  # --paper lists its names
+    assert "--temperature TEMPERATURE (default: 0.6)" in help_text(capsys, side_by_side.main)
+
+
+def test_target_length_template_has_one_name_everywhere():
+    parser = evaluate.build_parser()
+    base = ["--model", "m", "--output_dir", "o"]
+    assert parser.parse_args([*base, "--target_length_template", "{prompt} T={target_length}"]).target_template == (
+        "{prompt} T={target_length}"
+    )
+    assert parser.parse_args([*base, "--target_template", "{prompt} {target_length}"]).target_template == (
+        "{prompt} {target_length}"
+    )  # the former name still works
+
+
+@pytest.mark.parametrize(
+    ("module", "argv", "match"),
+    [
+        ("data", ["--num_samples", "0", "--output_dir", "{out}"], "error: --num_samples must be >= 1, got 0"),
+        ("evaluate", ["--model", "m", "--output_dir", "{out}", "--k", "0"], "error: --k must be >= 1, got 0"),
+        ("grpo", ["--config", str(REPO / "recipes" / "tiny" / "grpo.yaml"), "--kimi_weight", "0.5"],
+         "error: kimi_weight (the command line) does nothing with length_reward='paper'"),
+    ],
+)  # fmt: skip
+def test_the_commands_exit_2_with_one_line(module, argv, match, tmp_path):
+    """Through `python -m`: the `__main__` block of each command goes through the one error path."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", f"efficient_reasoning.{module}", *[a.format(out=out) for a in argv]]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [errors[0]] and errors[0].startswith(match) and "Traceback" not in result.stderr
+    assert not out.exists()
+    if module != "data":  # the slower imports: --debug is checked once
+        return
+    debug = subprocess.run([*cmd, "--debug"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert debug.returncode == 1 and "Traceback" in debug.stderr  # --debug: the traceback, for a bug report
