@@ -132,3 +132,26 @@ def test_report_tables_and_plots_by_level(tmp_path):
     for name in ("accuracy_vs_tokens.png", "tokens_by_level.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
     assert json.loads((tmp_path / "summary.json").read_text())["checks"][0]["claim"] == checks[0][0]
+
+
+def test_seeds_write_a_row_per_seed_and_the_spread(tmp_path, monkeypatch):
+    from efficient_reasoning.demo import seeds
+
+    s = PRESETS["quick"]
+    shorter = {**ADAPTIVE, "RL alpha=0.4": [12, 18, 29, 43]}
+
+    def fake_run(folder, settings):  # a finished run per seed: seed 1 has shorter alpha=0.4 answers, seed 2 fails
+        results = _results(shorter if settings.seed == 1 else ADAPTIVE, {"RL alpha=0.1": 0.5} if settings.seed == 2
+                           else {})  # fmt: skip
+        folder.mkdir(parents=True)
+        (folder / "summary.json").write_text(json.dumps({"results": results}))
+        return check(results, settings)
+
+    monkeypatch.setattr(seeds, "run", fake_run)
+    assert not seeds.run_seeds(tmp_path, s, [0, 1, 2])  # seed 2's level-6 accuracy drop fails a check
+    rows = json.loads((tmp_path / "seeds.json").read_text())["rows"]
+    assert [r["seed"] for r in rows] == [0, 1, 2] and [r["checks_passed"] for r in rows] == [5, 5, 4]
+    assert rows[1]["tokens"]["RL alpha=0.4"] == 25.5 and rows[0]["hard_drop"] == 0.0
+    lines = (tmp_path / "seeds.md").read_text().splitlines()
+    assert len(lines) == 6 and lines[-1].startswith("| spread |") and "2 of 3 seeds" in lines[-1]
+    assert "25.5 to 27.5" in lines[-1]  # alpha=0.4's tokens over the seeds

@@ -135,37 +135,56 @@ def _tokens(m: dict, level: str) -> float:
     return m["by_level"][level]["avg_tokens"]
 
 
+def measures(results: dict[str, dict], s: DemoSettings) -> dict[str, float]:
+    """The quantities the checks test (absent when their models are): the SFT start's lowest pass rate over the
+    levels, the largest rise of tokens between neighbouring alphas at any level, the strongest alpha's tokens as a
+    share of the weakest's, the default alpha's share of tokens saved on the easiest and the hardest level, and its
+    pass-rate drop on the hardest level (also that of the std-scaled ablation's lowest level, which no check tests)."""
+    sft = results["SFT start"]
+    levels = sorted(sft["by_level"], key=int)
+    easy, hard = levels[0], levels[-1]
+    rl = [results[f"RL alpha={a:g}"] for a in sorted(s.alphas) if f"RL alpha={a:g}" in results]
+    m = {"sft_lowest_pass": min(sft["by_level"][lv]["pass_rate"] for lv in levels)}
+    if len(rl) >= 2:
+        m["largest_rise"] = max(_tokens(y, lv) - _tokens(x, lv) for lv in levels for x, y in zip(rl, rl[1:]))
+        m["alpha_ratio"] = sum(_tokens(rl[-1], lv) for lv in levels) / sum(_tokens(rl[0], lv) for lv in levels)
+    default = results.get(f"RL alpha={s.default_alpha:g}")
+    if default is not None:
+        m["saved_easy"], m["saved_hard"] = (1 - _tokens(default, lv) / _tokens(sft, lv) for lv in (easy, hard))
+        m["hard_drop"] = sft["by_level"][hard]["pass_rate"] - default["by_level"][hard]["pass_rate"]
+    ablation = results.get(f"RL alpha={s.ablation_alpha:g}, grpo advantage") if s.ablation_alpha is not None else None
+    if ablation is not None:
+        m["ablation_drop"] = max(sft["by_level"][lv]["pass_rate"] - ablation["by_level"][lv]["pass_rate"]
+                                 for lv in levels)  # fmt: skip
+    return m
+
+
 def check(results: dict[str, dict], s: DemoSettings) -> list[tuple[str, bool]]:
     """The demo's claims, per difficulty level, as (statement, holds) pairs.
 
     Each fails for a broken method: a reward that ignores length leaves tokens flat across alphas (checks 2-3), one
     that ignores correctness skips the needed steps, so hard problems lose accuracy and save as much as easy ones
     (checks 4-5)."""
-    sft = results["SFT start"]
-    levels = sorted(sft["by_level"], key=int)
+    m = measures(results, s)
+    levels = sorted(results["SFT start"]["by_level"], key=int)
     easy, hard = levels[0], levels[-1]
     rl = {a: results[f"RL alpha={a:g}"] for a in sorted(s.alphas) if f"RL alpha={a:g}" in results}
-    checks = []
-    worst = min(sft["by_level"][lv]["pass_rate"] for lv in levels)
-    checks.append((f"the SFT start is accurate at every level: lowest pass rate {worst:.2f} (>= {MIN_SFT_PASS})",
-                   worst >= MIN_SFT_PASS))  # fmt: skip
-    if len(rl) >= 2:
-        rises = {lv: [_tokens(m, lv) for m in rl.values()] for lv in levels}
-        ok = all(y <= x + RISE_TOLERANCE for t in rises.values() for x, y in zip(t, t[1:]))
+    checks = [(f"the SFT start is accurate at every level: lowest pass rate {m['sft_lowest_pass']:.2f} "
+               f"(>= {MIN_SFT_PASS})", m["sft_lowest_pass"] >= MIN_SFT_PASS)]  # fmt: skip
+    if "alpha_ratio" in m:
+        rises = {lv: [_tokens(r, lv) for r in rl.values()] for lv in levels}
         shown = "; ".join(f"level {lv}: " + ", ".join(f"{x:.1f}" for x in t) for lv, t in rises.items())
-        checks.append((f"tokens fall at every level as alpha grows {tuple(rl)} ({shown})", ok))
-        low, high = rl[min(rl)], rl[max(rl)]
-        ratio = sum(_tokens(high, lv) for lv in levels) / sum(_tokens(low, lv) for lv in levels)
-        checks.append((f"alpha={max(rl):g} uses {ratio:.0%} of alpha={min(rl):g}'s tokens, summed over levels "
-                       f"(<= {MAX_ALPHA_RATIO:.0%})", ratio <= MAX_ALPHA_RATIO))  # fmt: skip
-    default = results.get(f"RL alpha={s.default_alpha:g}")
-    if default is not None:
-        saved = {lv: 1 - _tokens(default, lv) / _tokens(sft, lv) for lv in (easy, hard)}
-        checks.append((f"alpha={s.default_alpha:g} saves {saved[easy]:.0%} of the SFT start's tokens on level {easy} "
-                       f"and {saved[hard]:.0%} on level {hard} (level {easy} at least {MIN_SAVING:.0%} and "
+        checks.append((f"tokens fall at every level as alpha grows {tuple(rl)} ({shown})",
+                       m["largest_rise"] <= RISE_TOLERANCE))  # fmt: skip
+        checks.append((f"alpha={max(rl):g} uses {m['alpha_ratio']:.0%} of alpha={min(rl):g}'s tokens, summed over "
+                       f"levels (<= {MAX_ALPHA_RATIO:.0%})", m["alpha_ratio"] <= MAX_ALPHA_RATIO))  # fmt: skip
+    if "saved_easy" in m:
+        easy_saved, hard_saved = m["saved_easy"], m["saved_hard"]
+        checks.append((f"alpha={s.default_alpha:g} saves {easy_saved:.0%} of the SFT start's tokens on level {easy} "
+                       f"and {hard_saved:.0%} on level {hard} (level {easy} at least {MIN_SAVING:.0%} and "
                        f"{MIN_SAVING_RATIO:g}x level {hard}'s share)",
-                       saved[easy] >= MIN_SAVING and saved[easy] >= MIN_SAVING_RATIO * saved[hard]))  # fmt: skip
-        drop = sft["by_level"][hard]["pass_rate"] - default["by_level"][hard]["pass_rate"]
+                       easy_saved >= MIN_SAVING and easy_saved >= MIN_SAVING_RATIO * hard_saved))  # fmt: skip
+        drop = m["hard_drop"]
         change = f"{abs(drop) * 100:.1f} points {'below' if drop > 0 else 'above'}"
         checks.append((f"alpha={s.default_alpha:g} pass rate on level {hard} is {change} the SFT start's "
                        f"(at most {MAX_HARD_DROP * 100:.0f} below)", drop <= MAX_HARD_DROP))  # fmt: skip
@@ -253,9 +272,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
     parser.add_argument("--rl_steps", type=int, default=None, help="override the preset's GRPO steps per run")
     parser.add_argument("--alphas", default=None, help="comma-separated, e.g. 0,0.1,0.4")
+    parser.add_argument("--seed", type=int, default=0, help="data, model, SFT and RL seed")
+    parser.add_argument(
+        "--seeds",
+        default=None,
+        help="comma-separated, e.g. 0,1,2,3,4: a run per seed in OUTPUT_DIR/seed-N and a table",
+    )
     parser.add_argument("--no_check", action="store_true", help="exit 0 even when a claim does not hold")
     args = parser.parse_args(argv)
-    settings = PRESETS[args.preset]
+    settings = replace(PRESETS[args.preset], seed=args.seed)
     check_range("--rl_steps", args.rl_steps, 1)
     if args.rl_steps is not None:
         settings = replace(settings, rl_steps=args.rl_steps)
@@ -268,5 +293,14 @@ def main(argv: list[str] | None = None) -> int:
             check_range("--alphas", alpha, 0, 1)
         settings = replace(settings, alphas=alphas)
     check_output_dir(args.output_dir)
-    checks = run(Path(args.output_dir), settings)
-    return 0 if args.no_check or all(ok for _, ok in checks) else 1
+    if args.seeds:
+        from .seeds import run_seeds
+
+        try:
+            seeds = [int(x) for x in args.seeds.split(",")]
+        except ValueError:
+            raise SettingError(f"--seeds must be comma-separated integers, got {args.seeds!r}") from None
+        held = run_seeds(Path(args.output_dir), settings, seeds)
+    else:
+        held = all(ok for _, ok in run(Path(args.output_dir), settings))
+    return 0 if args.no_check or held else 1
