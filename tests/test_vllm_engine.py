@@ -3,6 +3,7 @@ the same greedy completions, token counts, finished flags and answers; sampled r
 resumed run never redraws a written sample. The engine runs in subprocesses (it binds threads and starts a
 distributed group in the process that builds it), on the demo's SFT model (head size 32)."""
 
+import importlib
 import json
 import shutil
 import subprocess
@@ -19,6 +20,9 @@ KEYS = ("completion", "num_tokens", "finished", "extracted_answer", "correct")
 
 
 def run(module: str, *args: str) -> None:
+    """vLLM in a subprocess; the transformers backend here (`main` of the module)."""
+    if "transformers" in args:
+        return importlib.import_module(module).main(list(args))
     cmd = [sys.executable, "-m", module, *args]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=vllm_cpu.env(), timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-5000:]
