@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 RECIPES = REPO / "recipes" / "demo"
 
 # thresholds of the demo's checks (see `check`)
-MIN_SFT_PASS = 0.8
+MIN_SFT_PASS = 0.95
 RISE_TOLERANCE = 2.0  # tokens; sampling noise between neighbouring alphas that both reach the needed steps
 MAX_ALPHA_RATIO = 0.85
 MIN_SAVING = 0.2  # share of the SFT start's tokens saved on the easiest level
@@ -47,7 +47,7 @@ class DemoSettings:
     max_rechecks: int = 6
     hidden_size: int = 128
     num_layers: int = 2
-    sft_epochs: int = 2
+    sft_epochs: int = 3
     rl_steps: int = 30
     alphas: tuple[float, ...] = (0.0, 0.1, 0.4)
     ablation_alpha: float | None = 0.1  # the std-scaled `grpo` advantage at this alpha (None: skip)
