@@ -157,6 +157,12 @@ class MethodModelCardMixin:
             return
         card = Path(self.args.output_dir) / "README.md"
         text = card.read_text() if card.exists() else ""
+        # TRL names the Hub id in the title and the usage snippet, "None" for a run that is not pushed: name the model
+        # the snippet can load, the Hub id when pushed, else the saved folder
+        pushed = getattr(self.args, "push_to_hub", False) and self.args.hub_model_id
+        model = self.args.hub_model_id if pushed else str(Path(self.args.output_dir).resolve())
+        text = text.replace('model="None"', f'model="{model}"')
+        text = text.replace("# Model Card for None", f"# Model Card for {model_name or Path(model).name}")
         if base_model:
             local = Path(base_model).exists()
             named = (

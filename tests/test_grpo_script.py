@@ -82,6 +82,8 @@ def test_train_save_resume(tmp_path, tiny):
     assert (out / "checkpoint-2").is_dir() and (out / "model.safetensors").exists()
     card = (out / "README.md").read_text()
     assert "length_penalty_alpha: `0.2`" in card and str(path) in card and "advantage_estimator: `rloo`" in card
+    # the usage snippet loads the saved model (not pushed: its folder), and the title names it
+    assert f'model="{out.resolve()}"' in card and "None" not in card.split("## Training procedure")[0]
 
     second = subprocess.run(cmd + ["--max_steps", "4"], capture_output=True, text=True, cwd=REPO)
     assert second.returncode == 0, second.stderr[-3000:]
