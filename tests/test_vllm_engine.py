@@ -35,12 +35,12 @@ def rows(path: Path) -> dict[tuple, dict]:
     return keyed
 
 
-def problems(demo: Path, every: int) -> Path:
-    """Every `every`-th held-out problem: all levels (the file is ordered by level)."""
-    path = demo / f"heldout_every{every}.jsonl"
+def problems(demo: Path, count: int) -> Path:
+    """`count` held-out problems spread evenly over the file, so over all levels (the file is ordered by level)."""
+    path = demo / f"heldout_{count}.jsonl"
     if not path.exists():
         lines = (demo / "data" / "heldout.jsonl").read_text().splitlines(keepends=True)
-        path.write_text("".join(lines[::every]))
+        path.write_text("".join(lines[:: len(lines) // count][:count]))
     return path
 
 
@@ -57,7 +57,7 @@ def test_evaluate_greedy_is_the_same_on_both_backends(quick_demo, tmp_path):
     # k=2 at temperature 0: two identical samples per problem; 60 tokens truncate the level-6 answers
     extra = ["--temperature", "0", "--k", "2", "--max_tokens", "60"]
     for backend in ("vllm", "transformers"):
-        run("efficient_reasoning.evaluate", *evaluate_args(problems(demo, 10), demo / "sft", tmp_path / backend,
+        run("efficient_reasoning.evaluate", *evaluate_args(problems(demo, 40), demo / "sft", tmp_path / backend,
                                                            backend, *extra))  # fmt: skip
     engine, reference = (rows(tmp_path / b / "heldout" / "samples.jsonl") for b in ("vllm", "transformers"))
     assert len(reference) == 80 and engine.keys() == reference.keys()
