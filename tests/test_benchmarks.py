@@ -48,7 +48,7 @@ def test_verifier_throughput_tiny(tmp_path):
 
 
 def test_trainer_overhead_tiny():
-    result = load("trainer_overhead").main(["--steps", "3"])
+    result = load("trainer_overhead").main(["--steps", "2", "--completion_length", "8"])
     assert result["trl_median_step_s"] > 0 and result["project_median_step_s"] > 0
     assert result["trl_max_rss_mb"] > 100 and result["project_max_rss_mb"] > 100
 
@@ -94,6 +94,7 @@ def test_gpu_memory_arches_match_the_published_sizes():
 @pytest.mark.skipif(not vllm_cpu.available(), reason=vllm_cpu.MISSING)
 def test_generation_throughput_tiny(quick_demo):
     demo, _ = quick_demo
-    result = load("generation_throughput").main(["--demo", str(demo), "--problems", "8", "--grpo_steps", "2"])
+    # the sampling half: the GRPO half runs the script that tests/test_vllm_training.py runs, and takes a minute
+    result = load("generation_throughput").main(["--demo", str(demo), "--problems", "8", "--grpo_steps", "0"])
     assert result["vllm"]["samples"] == result["transformers"]["samples"] == 16
-    assert result["samples_ratio"] > 0 and result["grpo_step_s_vllm"] > 0 and result["grpo_step_ratio"] > 0
+    assert result["samples_ratio"] > 0 and "grpo_step_ratio" not in result

@@ -114,7 +114,7 @@ def test_end_to_end(tmp_path, tiny):
 
 
 def test_killed_run_resumes_without_redoing_rows(tmp_path, tiny):
-    data, out = problems_file(tmp_path, 40), tmp_path / "out"
+    data, out = problems_file(tmp_path, 12), tmp_path / "out"
     args = eval_args(tiny, data, out, "--chunk_size", "1", "--batch_size", "1")
     args[args.index("--max_tokens") + 1] = "200"
     cmd = [sys.executable, "-m", "efficient_reasoning.evaluate", *args]
@@ -131,12 +131,12 @@ def test_killed_run_resumes_without_redoing_rows(tmp_path, tiny):
         proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
     first = [json.loads(line) for line in samples.read_text().splitlines() if line.strip().endswith("}")]
-    assert 4 <= len(first) < 80
+    assert 4 <= len(first) < 24
 
     second = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr[-3000:]
-    assert f"math500: {80 - len(first)} of 80 samples to generate" in second.stderr
+    assert f"math500: {24 - len(first)} of 24 samples to generate" in second.stderr
     rows = [json.loads(line) for line in samples.read_text().splitlines()]
     assert rows[: len(first)] == first  # finished rows kept as they were
     keys = [(r["problem_id"], r["sample_index"]) for r in rows]
-    assert len(keys) == len(set(keys)) == 80
+    assert len(keys) == len(set(keys)) == 24
