@@ -20,13 +20,13 @@ IN_SYNC = 2e-3
 
 
 def grpo(demo: Path, out: Path, *flags: str) -> list[float]:
-    """3 steps of the demo recipe on one process, a generation per step; the logged log-probability gap per step."""
+    """2 steps of the demo recipe on one process, a generation per step; the logged log-probability gap per step."""
     cmd = [
         sys.executable, str(REPO / "tests" / "vllm_cpu.py"), *flags, "-m", "efficient_reasoning.grpo",
         "--config", str(REPO / "recipes" / "demo" / "grpo.yaml"), "--model_name_or_path", str(demo / "sft"),
         "--dataset_name", str(demo / "data" / "train.jsonl"), "--output_dir", str(out), "--use_vllm", "true",
         "--vllm_mode", "colocate", "--vllm_enable_sleep_mode", "false", "--vllm_max_model_length", "512",
-        "--max_steps", "3", "--num_iterations", "1", "--per_device_train_batch_size", "32",
+        "--max_steps", "2", "--num_iterations", "1", "--per_device_train_batch_size", "32",
     ]  # fmt: skip
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=vllm_cpu.env(), timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-5000:]
@@ -39,9 +39,9 @@ def grpo(demo: Path, out: Path, *flags: str) -> list[float]:
 def test_one_process_samples_from_the_trained_weights(quick_demo, tmp_path):
     demo, _ = quick_demo
     synced = grpo(demo, tmp_path / "synced")
-    assert len(synced) == 3 and max(synced) < IN_SYNC, synced
+    assert len(synced) == 2 and max(synced) < IN_SYNC, synced
     stale = grpo(demo, tmp_path / "stale", "--never_sync_weights")
-    assert stale[0] < IN_SYNC < max(stale[1:]), stale  # the same first step, then the engine falls behind
+    assert stale[0] < IN_SYNC < stale[1], stale  # the same first step, then the engine falls behind
 
 
 @pytest.mark.parametrize("config", ["zero2.yaml", "zero3.yaml"])
