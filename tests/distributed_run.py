@@ -86,6 +86,8 @@ def main() -> None:
         length_penalty_alpha=args.alpha,
         length_reward=args.length_reward,
         kimi_weight=0.5,
+        laser_targets=[6, 10, 14],  # Laser-D (tests/test_distributed.py's LASER_TARGETS)
+        laser_bonus=0.5,
         advantage_estimator=args.estimator,
         num_generations=8,
         per_device_train_batch_size=4,  # 4 of a prompt's 8 completions on each of the 2 ranks

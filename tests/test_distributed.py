@@ -13,6 +13,7 @@ import pytest
 from tests import reference
 
 REPO = Path(__file__).resolve().parents[1]
+LASER_TARGETS = [6, 10, 14]  # tokens, for the 16-token completions of distributed_run.py
 
 
 def launch(
@@ -49,7 +50,12 @@ def _rstrip(ids: list[int], pad: int) -> list[int]:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("config", "estimator", "reward"),
-    [("zero2.yaml", "rloo", "paper"), ("zero3.yaml", "rloo", "paper"), ("zero2.yaml", "grpo", "kimi")],
+    [
+        ("zero2.yaml", "rloo", "paper"),
+        ("zero3.yaml", "rloo", "paper"),
+        ("zero2.yaml", "grpo", "kimi"),
+        ("zero2.yaml", "rloo", "laser"),
+    ],  # fmt: skip
 )
 def test_every_rank_uses_the_whole_group(tmp_path, tiny, config, estimator, reward):
     # kimi's min and max lengths are group statistics over all samples, correct or not
@@ -77,6 +83,8 @@ def check_ranks(ranks: list[list[dict]], estimator: str = "rloo", reward: str = 
         lengths = [len(_rstrip(ids, pad)) if strip else len(ids) for ids in step0["completion_ids"]]
         if reward == "paper":
             rewards = reference.reward(correct, lengths, step0["alpha"])
+        elif reward == "laser":  # Laser-D: the target follows the accuracy of the whole group
+            rewards = reference.laser(correct, lengths, LASER_TARGETS, bonus=0.5)
         else:
             rewards = reference.kimi(correct, lengths, weight=0.5)
         expected = advantage(rewards) if len(set(rewards)) > 1 else [0.0] * 8
