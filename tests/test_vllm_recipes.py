@@ -14,6 +14,7 @@ import yaml
 from efficient_reasoning.length_rewards import LENGTH_REWARDS
 from tests import vllm_cpu
 from tests.test_vllm_training import IN_SYNC
+from tests.vllm_recipes_run import run_name
 
 REPO = Path(__file__).resolve().parents[1]
 VLLM_RECIPES = [p for p in sorted(REPO.glob("recipes/**/grpo/*.yaml")) if yaml.safe_load(p.read_text())["use_vllm"]]
@@ -21,10 +22,6 @@ VLLM_RECIPES = [p for p in sorted(REPO.glob("recipes/**/grpo/*.yaml")) if yaml.s
 REWARD_KEYS = {"length_reward", "answer_extraction", "target_length_min", "target_length_max",
                "target_length_template", "output_dir", "run_name", "hub_model_id"}  # fmt: skip
 REWARD_KEYS |= {f for r in LENGTH_REWARDS.values() for f in r.parameters.values()}
-
-
-def run_name(path: Path) -> str:
-    return "-".join(path.relative_to(REPO / "recipes").with_suffix("").parts)
 
 
 def engine_settings(path: Path) -> str:

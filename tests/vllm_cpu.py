@@ -55,16 +55,21 @@ def never_sync_weights() -> None:
     VLLMGeneration.sync_weights = lambda self: None
 
 
+def prepare(stale: bool = False) -> None:
+    """This process as a CPU engine's host: `ENV` where not set, the weight-reload shim (and the broken sync)."""
+    os.environ.update({k: v for k, v in ENV.items() if k not in os.environ})
+    keep_plain_weights()
+    if stale:
+        never_sync_weights()
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
     stale = args[:1] == ["--never_sync_weights"]
     args = args[1:] if stale else args
     if args[:1] != ["-m"] or len(args) < 2:
         raise SystemExit("usage: python tests/vllm_cpu.py [--never_sync_weights] -m MODULE [ARGS...]")
-    os.environ.update({k: v for k, v in ENV.items() if k not in os.environ})
-    keep_plain_weights()
-    if stale:
-        never_sync_weights()
+    prepare(stale)
     module = args[1]
     sys.argv = [module, *args[2:]]
     runpy.run_module(module, run_name="__main__", alter_sys=True)

@@ -9,7 +9,6 @@ Launched by tests/test_vllm_recipes.py.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -26,16 +25,20 @@ OVERRIDES = [
 ]  # fmt: skip
 
 
+def run_name(recipe: str | Path) -> str:
+    """The output folder of a recipe's run: its path under recipes/, e.g. `DeepSeek-R1-Distill-Qwen-7B-grpo-config`."""
+    return "-".join(Path(recipe).relative_to(REPO / "recipes").with_suffix("").parts)
+
+
 def main() -> None:
     demo, out, recipes = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
-    os.environ.update({k: v for k, v in vllm_cpu.ENV.items() if k not in os.environ})
-    vllm_cpu.keep_plain_weights()
+    vllm_cpu.prepare()
     from efficient_reasoning import grpo
 
     for recipe in recipes:
-        name = "-".join(Path(recipe).relative_to(REPO / "recipes").with_suffix("").parts)
-        argv = ["--config", recipe, "--model_name_or_path", str(demo / "sft"), "--output_dir", str(out / name),
-                "--dataset_name", str(demo / "data" / "train.jsonl"), *OVERRIDES]  # fmt: skip
+        data = str(demo / "data" / "train.jsonl")
+        argv = ["--config", recipe, "--model_name_or_path", str(demo / "sft"), "--output_dir",
+                str(out / run_name(recipe)), "--dataset_name", data, *OVERRIDES]  # fmt: skip
         grpo.main(*grpo.parse(argv), recipe=recipe)
 
 
