@@ -65,6 +65,12 @@ class BackendMissingError(UsageError, ImportError):
     """The chosen generation backend is not installed."""
 
 
+def greedy_copies(n: int, temperature: float) -> tuple[int, int]:
+    """(copies, samples to draw) for `n` samples: greedy decoding draws one and copies it n times (neither backend
+    draws several greedy sequences: `generate` refuses, vLLM too), sampling draws n."""
+    return (n, 1) if temperature == 0 else (1, n)
+
+
 class TransformersGenerator:
     """Batched sampling with `model.generate` (CPU, small models, tests)."""
 
@@ -105,7 +111,7 @@ class TransformersGenerator:
         samples already written."""
         import torch
 
-        copies, n = (n, 1) if temperature == 0 else (1, n)  # greedy: one sample, n times (as the vLLM backend)
+        copies, n = greedy_copies(n, temperature)
         for start in range(0, len(prompts), self.batch_size):
             batch = list(prompts[start : start + self.batch_size])
             inputs = self.tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False)
@@ -193,8 +199,7 @@ class VLLMGenerator:
 
         # FINAL_ONLY, as `LLM.generate` sets it: with the default (CUMULATIVE) and n > 1 the engine fans a request
         # out into n children and a finished output holds only the child that finished last, not all n samples.
-        # Greedy decoding takes n=1 only; its n samples are one sample n times.
-        copies, n = (n, 1) if temperature == 0 else (1, n)
+        copies, n = greedy_copies(n, temperature)  # vLLM takes n=1 only for greedy decoding
         params = SamplingParams(
             n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, output_kind=RequestOutputKind.FINAL_ONLY
         )
