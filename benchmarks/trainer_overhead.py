@@ -1,12 +1,13 @@
 """What the project's trainer costs on top of TRL: the same tiny-model GRPO run with both trainers.
 
-    python benchmarks/trainer_overhead.py [--steps 12] [--processes 1|2] [--model PATH]
+    python benchmarks/trainer_overhead.py [--steps 12] [--processes 1|2] [--rounds 2] [--model PATH]
 
-Runs TRL's `GRPOTrainer` (`scale_rewards="none"`, a plain correctness reward) and `EfficientReasoningGRPOTrainer`
-on the same data, seed, generation length and number of steps, each in its own process(es), and prints the median
-step time of both, their ratio (project / TRL; target <= 1.05) and the peak memory (max RSS) of both. With
-`--processes 2` both run under `accelerate launch` with two CPU processes. Without `--model` a tiny random-weight
-Qwen2 is built; `--model` takes any local model folder (e.g. one built from a larger config).
+Runs TRL's `GRPOTrainer` (`scale_rewards="none"`, a plain correctness reward) and `EfficientReasoningGRPOTrainer` on
+the same data, seed, generation length and number of steps, each in its own process(es), and prints the median step
+time of both, their ratio (project / TRL; target <= 1.05) and the peak memory (max RSS) of both. The two run in
+turns, `--rounds` times each, so that noise hits both alike. With `--processes 2` both run under `accelerate launch`
+with two CPU processes. Without `--model` a tiny random-weight Qwen2 is built; `--model` takes any local model
+folder (e.g. one built from a larger config).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--completion_length", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each trainer, in turns")
     parser.add_argument("--model", default=None, help="local model folder (default: build the tiny model)")
     parser.add_argument("--data", default=None, help="jsonl with problem/answer (default: the tiny arithmetic set)")
     parser.add_argument("--bf16", action="store_true", help="bf16 training (GPUs)")
@@ -122,7 +124,7 @@ def main(argv: list[str] | None = None) -> dict:
             model = model or str(built / "model")
             data = data or str(built / "arithmetic.jsonl")
         results = {}
-        for trainer in ("trl", "project", "trl", "project"):  # interleaved, twice: noise hits both alike
+        for trainer in ("trl", "project") * args.rounds:
             out = Path(tmp) / f"{trainer}-{len(results)}"
             out.mkdir()
             results.setdefault(trainer, []).append(launch(trainer, args, model, data, str(out)))

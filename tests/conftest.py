@@ -32,3 +32,15 @@ def quick_demo(tmp_path_factory) -> tuple[Path, list]:
     reuse = os.environ.get("EFFICIENT_REASONING_TEST_DEMO")
     out = Path(reuse) if reuse else tmp_path_factory.mktemp("demo")
     return out, run(out, PRESETS["quick"])
+
+
+@pytest.fixture(scope="session")
+def vllm_host():
+    """One process hosting vLLM's CPU engine for every real-engine test: it imports vLLM once (tests/vllm_cpu.py)."""
+    from tests import vllm_cpu
+
+    if not vllm_cpu.available():
+        pytest.skip(vllm_cpu.MISSING)
+    host = vllm_cpu.EngineHost()
+    yield host
+    host.close()

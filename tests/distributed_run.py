@@ -1,10 +1,13 @@
 """A few GRPO steps under `accelerate launch`, recording what every rank used.
 
-Launched by tests/test_distributed.py (and tests/test_vllm_training.py, with `--vllm`). Each rank writes
-`rank{N}.json` with, per step, the gathered completions, token ids and gold answers it saw, the advantages it trained
-on and, with vLLM, how far the engine's sampling log-probabilities were from the trained model's. Correctness here
-is a deterministic rule of the completion text (an even number of characters), so any model's completions give a
-mix of correct and incorrect responses; the real verifier is tested on its own.
+Launched by tests/test_distributed.py (and tests/test_vllm_training.py, with `--vllm`). `--runs` trains one run
+after another in the same launch (`ESTIMATOR:REWARD[:MAX_COMPLETION_LENGTH]`, each in
+`OUTPUT_DIR/ESTIMATOR-REWARD`), as the start of the processes costs more than a run. Each rank writes `rank{N}.json`
+with, per step, the gathered completions, token ids and gold answers it saw, the advantages it trained on and, with
+vLLM, how far the engine's sampling log-probabilities were from the trained model's. Correctness here is a
+deterministic rule of the completion text (an even number of characters), so any model's completions give a mix of
+correct and incorrect responses; in a `dot` run every finished response is correct, so that groups are all correct
+and DOT's cut applies. The real verifier is tested on its own.
 """
 
 from __future__ import annotations
@@ -28,10 +31,16 @@ class EvenLengthVerifier:
         return [float(done and len(text) % 2 == 0) for text, done in zip(completions, finished)]
 
 
+class AllCorrectVerifier:
+    def __call__(self, completions, golds, finished):
+        return [1.0] * len(completions)
+
+
 class RecordingTrainer(EfficientReasoningGRPOTrainer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.correctness.verifier = EvenLengthVerifier()
+        dot = self.args.length_reward == "dot"
+        self.correctness.verifier = AllCorrectVerifier() if dot else EvenLengthVerifier()
         self.records = []
 
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
@@ -59,21 +68,24 @@ def main() -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--output_dir", required=True)
     parser.add_argument("--alpha", type=float, default=0.2)
-    parser.add_argument("--estimator", default="rloo")
-    parser.add_argument("--length_reward", default="paper")
+    parser.add_argument("--runs", nargs="+", default=["rloo:paper"], metavar="ESTIMATOR:REWARD[:LENGTH]")
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--max_completion_length", type=int, default=16)
     parser.add_argument("--prompt_template", default=PAPER_PROMPT)
     parser.add_argument("--vllm", action="store_true", help="generate with vLLM colocated (its CPU build)")
-    parser.add_argument("--never_sync_weights", action="store_true", help="vLLM keeps the initial weights (broken)")
     args = parser.parse_args()
     if args.vllm:
         from tests import vllm_cpu
 
         vllm_cpu.keep_plain_weights()
-        if args.never_sync_weights:
-            vllm_cpu.never_sync_weights()
 
+    for run in args.runs:
+        estimator, reward, *length = run.split(":")
+        length = int(length[0]) if length else args.max_completion_length
+        train(args, estimator, reward, length, Path(args.output_dir) / f"{estimator}-{reward}")
+
+
+def train(args: argparse.Namespace, estimator: str, reward: str, max_completion_length: int, out: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(args.model)
     model = AutoModelForCausalLM.from_pretrained(args.model)
     if args.vllm:
@@ -82,16 +94,18 @@ def main() -> None:
     else:  # make EOS likely for a random-weight model, so that finished and truncated responses both occur
         generation = {"generation_kwargs": {"sequence_bias": [[[tokenizer.eos_token_id], 3.0]]}}
     config = EfficientReasoningConfig(
-        output_dir=args.output_dir,
+        output_dir=str(out),
         length_penalty_alpha=args.alpha,
-        length_reward=args.length_reward,
+        length_reward=reward,
         kimi_weight=0.5,
         laser_targets=[6, 10, 14],  # Laser-D (tests/test_distributed.py's LASER_TARGETS)
         laser_bonus=0.5,
-        advantage_estimator=args.estimator,
+        dot_alpha=0.5,  # DOT, low enough for 8 samples of at most 16 tokens to have outliers
+        dot_margin=1,
+        advantage_estimator=estimator,
         num_generations=8,
         per_device_train_batch_size=4,  # 4 of a prompt's 8 completions on each of the 2 ranks
-        max_completion_length=args.max_completion_length,
+        max_completion_length=max_completion_length,
         max_steps=args.steps,
         learning_rate=1e-4,
         bf16=False,
@@ -112,7 +126,7 @@ def main() -> None:
          "logp_difference": logged[i]["sampling/sampling_logp_difference/mean"] if i < len(logged) else None}
         for i, r in enumerate(trainer.records)
     ]  # fmt: skip
-    path = Path(args.output_dir) / f"rank{rank}.json"
+    path = out / f"rank{rank}.json"
     path.write_text(json.dumps(records, default=lambda x: None if isinstance(x, float) and math.isnan(x) else x))
 
 

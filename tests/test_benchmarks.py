@@ -46,7 +46,8 @@ def test_verifier_throughput_tiny(tmp_path):
 
 
 def test_trainer_overhead_tiny():
-    result = load("trainer_overhead").main(["--steps", "3", "--completion_length", "8"])  # 2 warm-up steps, 1 timed
+    # 2 warm-up steps and 1 timed, one run of each trainer
+    result = load("trainer_overhead").main(["--steps", "3", "--completion_length", "8", "--rounds", "1"])
     assert result["trl_median_step_s"] > 0 and result["project_median_step_s"] > 0
     assert result["trl_max_rss_mb"] > 100 and result["project_max_rss_mb"] > 100
 

