@@ -202,7 +202,7 @@ def prepare_training_set(
         raise SettingError(f"{where}: no row survives the filters ({reasons}); nothing written")
     kept = kept.shuffle(seed=seed)
     if len(kept) < num_samples:
-        logger.warning("%s: only %d rows survive the filters, fewer than --num_samples %d", where, len(kept),
+        logger.warning("%s: only %d rows survive the filters, fewer than --num_prompts %d", where, len(kept),
                        num_samples)  # fmt: skip
     if len(kept) > num_samples:
         dropped["beyond the sample size"] = len(kept) - num_samples
@@ -210,18 +210,23 @@ def prepare_training_set(
     return kept, dropped
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> ArgumentParser:
     parser = ArgumentParser(description=__doc__)
     parser.add_argument("--dataset_name", default="AI-MO/NuminaMath-CoT", help="Hub id or local file/folder")
-    parser.add_argument("--split", default="train")
+    parser.add_argument("--dataset_train_split", "--split", dest="split", metavar="SPLIT", default="train")
     parser.add_argument("--sources", default=",".join(NUMINA_SOURCES), help="comma-separated; 'all' keeps every one")
-    parser.add_argument("--num_samples", type=int, default=3200, help="rows to keep (>= 1)")
+    parser.add_argument("--num_prompts", "--num_samples", dest="num_prompts", metavar="N", type=int, default=3200,
+                        help="rows to keep (>= 1)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--output_dir", required=True, help="where to write the `save_to_disk` folder")
     parser.add_argument("--push_to_hub", default=None, metavar="REPO_ID", help="also push to this Hub dataset repo")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     # Every input is checked before anything is read or written.
-    check_range("--num_samples", args.num_samples, 1)
+    check_range("--num_prompts", args.num_prompts, 1)
     sources = None if args.sources == "all" else tuple(s.strip() for s in args.sources.split(",") if s.strip())
     if sources is not None and not sources:
         raise SettingError("--sources names no source; give a comma-separated list or 'all'")
@@ -232,11 +237,11 @@ def main(argv: list[str] | None = None) -> None:
 
         check_hub_access(what="--push_to_hub")
     raw = load_any(args.dataset_name, split=args.split)
-    kept, dropped = prepare_training_set(raw, sources, args.num_samples, args.seed, where=args.dataset_name)
+    kept, dropped = prepare_training_set(raw, sources, args.num_prompts, args.seed, where=args.dataset_name)
     print(f"{args.dataset_name}: {len(raw)} rows read")
     for reason, count in dropped.items():
         print(f"  dropped {count:>7} ({reason})")
-    short = f" (fewer than --num_samples {args.num_samples})" if len(kept) < args.num_samples else ""
+    short = f" (fewer than --num_prompts {args.num_prompts})" if len(kept) < args.num_prompts else ""
     print(f"  kept    {len(kept):>7} -> {args.output_dir}{short}")
     kept.save_to_disk(args.output_dir)
     if args.push_to_hub:

@@ -92,7 +92,15 @@ def load_run(run_dir: str | Path) -> Run:
         )
     settings = method_settings(run_dir)
     settings.setdefault("length_penalty_alpha", history[0].get("efficiency/alpha"))
-    return Run(run_label(settings, run_dir.name), sorted(history, key=lambda h: h["step"]))
+    label = run_label(settings, run_dir.name)
+    if changed := _settings_changed_at(run_dir):  # continued with other settings: the label holds from there on
+        label += f" from step {changed + 1} (other settings before: run_history.json)"
+    return Run(label, sorted(history, key=lambda h: h["step"]))
+
+
+def _settings_changed_at(run_dir: Path) -> int | None:
+    path = run_dir / "run_history.json"  # utils.HISTORY_FILE (utils imports torch; this module does not)
+    return json.loads(path.read_text())[-1]["until_step"] if path.exists() else None
 
 
 def smooth(values: list[float], weight: float) -> list[float]:

@@ -242,8 +242,8 @@ def parse_k(value: str | None, names: list[str], benchmarks: dict[str, Benchmark
         try:
             k = int(text)
         except ValueError:
-            raise SettingError(f"--k must be a whole number, or NAME=K pairs, got {value!r}") from None
-        check_range("--k", k, 1)
+            raise SettingError(f"--num_generations must be a whole number, or NAME=K pairs, got {value!r}") from None
+        check_range("--num_generations", k, 1)
         return k
 
     if "=" not in value:
@@ -251,7 +251,7 @@ def parse_k(value: str | None, names: list[str], benchmarks: dict[str, Benchmark
     for item in value.split(","):
         name, _, k = item.partition("=")
         if name not in ks:
-            raise SettingError(f"--k names {name!r}, which is not among the benchmarks {names}")
+            raise SettingError(f"--num_generations names {name!r}, which is not among the benchmarks {names}")
         ks[name] = number(k)
     return ks
 
@@ -272,9 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output_dir", required=True)
     p.add_argument("--benchmarks", default="gsm8k,math500,aime24", help=f"comma-separated of {sorted(BENCHMARKS)}")
     p.add_argument(
+        "--num_generations",
         "--k",
+        dest="k",
+        metavar="K",
         default=None,
-        help="samples per problem: '2' for all, or 'math500=3,aime24=10' (unset: each benchmark's own k, e.g. "
+        help="samples per problem (the k of the pass rate over k samples): '2' for all, or 'math500=3,aime24=10' "
+        "(unset: each benchmark's own k, e.g. "
         "gsm8k 1, math500 3, aime24 10)",
     )
     p.add_argument("--data_dir", default=None, help=f"local files {local_files()}")
@@ -283,14 +287,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--cutoffs",
         default=",".join(map(str, PAPER_CUTOFFS)),
-        help="token limits of the generation-cutoff baseline, derived from these samples (those <= max_tokens)",
+        help="token limits of the generation-cutoff baseline, derived from these samples (those <= "
+        "max_completion_length)",
     )
     p.add_argument("--verifier_timeout", type=float, default=1.0)
     p.add_argument("--choice_prompt_template", default=CHOICE_PROMPT, help="prompt of the multiple-choice benchmarks")
     p.add_argument(
         "--all_checkpoints",
         action="store_true",
-        help="--model is a training output_dir: evaluate each checkpoint-N into OUTPUT_DIR/checkpoint-N",
+        help="--model_name_or_path is a training output_dir: evaluate each checkpoint-N into OUTPUT_DIR/checkpoint-N",
     )
     p.add_argument(
         "--target_tokens",
@@ -338,7 +343,7 @@ def check_args(args: argparse.Namespace, argv: list[str] | None = None) -> None:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
             raise SettingError(f"--data_file takes NAME=PATH, got {item!r}")
-    check_output_dir(args.output_dir, inputs={"--model": args.model})
+    check_output_dir(args.output_dir, inputs={"--model_name_or_path": args.model})
 
 
 def main(argv: list[str] | None = None, generator=None, target_tokens: int | None = None) -> dict:
@@ -454,7 +459,7 @@ def list_checkpoints(run_dir: str | Path) -> list[Path]:
     """The `checkpoint-N` folders of a training output_dir, by step."""
     if not Path(run_dir).is_dir():
         raise MissingPathError(
-            f"--model: {str(run_dir)!r} is not a folder; --all_checkpoints takes a training output_dir"
+            f"--model_name_or_path: {str(run_dir)!r} is not a folder; --all_checkpoints takes a training output_dir"
         )
     folders = [p for p in Path(run_dir).glob("checkpoint-*") if p.is_dir() and p.name.split("-", 1)[1].isdigit()]
     if not folders:

@@ -228,25 +228,29 @@ class VLLMGenerator:
 
 
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
-    """The model, backend and sampling options of every command that samples (evaluation, rejection sampling)."""
-    p.add_argument("--model", required=True, help="Hub id or local folder")
-    p.add_argument("--revision", default="main")
+    """The model, backend and sampling options of every command that samples (evaluation, rejection sampling).
+    Each has the name of the training option that means the same (first), and the earlier name (second)."""
+    p.add_argument("--model_name_or_path", "--model", dest="model", metavar="MODEL", required=True,
+                   help="Hub id or local folder")  # fmt: skip
+    p.add_argument("--model_revision", "--revision", dest="revision", metavar="REVISION", default="main")
     p.add_argument("--temperature", type=float, default=0.6)
     p.add_argument("--top_p", type=float, default=1.0)
-    p.add_argument("--max_tokens", type=int, default=32768)
+    p.add_argument("--max_completion_length", "--max_tokens", dest="max_tokens", metavar="N", type=int,
+                   default=32768, help="tokens per completion")  # fmt: skip
     p.add_argument("--prompt_template", default=PAPER_PROMPT)
     p.add_argument("--no_chat_template", action="store_true", help="send the prompt as plain text")
     p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm")
-    p.add_argument("--tensor_parallel_size", type=int, default=1)
+    p.add_argument("--vllm_tensor_parallel_size", "--tensor_parallel_size", dest="tensor_parallel_size", metavar="N",
+                   type=int, default=1, help="vllm: GPUs per model")  # fmt: skip
     p.add_argument(
         "--dtype",
         default=None,
         help="when not given: 'auto' for vllm (the checkpoint's; float16 without bfloat16), float32 for transformers",
     )
-    p.add_argument("--gpu_memory_utilization", type=float, default=0.9, help="vllm: share of GPU memory it may use")
-    p.add_argument(
-        "--max_model_len", type=int, default=None, help="vllm: context length (when not given: the model's)"
-    )
+    p.add_argument("--vllm_gpu_memory_utilization", "--gpu_memory_utilization", dest="gpu_memory_utilization",
+                   metavar="SHARE", type=float, default=0.9, help="vllm: share of GPU memory it may use")  # fmt: skip
+    p.add_argument("--vllm_max_model_length", "--max_model_len", dest="max_model_len", metavar="N", type=int,
+                   default=None, help="vllm: context length (when not given: the model's)")  # fmt: skip
     p.add_argument("--batch_size", type=int, default=8, help="transformers backend: prompts per generate call")
     p.add_argument("--chunk_size", type=int, default=256, help="prompts handed to the generator at once")
     p.add_argument("--seed", type=int, default=0)
@@ -262,21 +266,23 @@ def check_sampling_args(args: argparse.Namespace, argv: list[str] | None = None)
     from .cli import check_unused
     from .utils import check_model_path
 
-    vllm_only = ("--gpu_memory_utilization", "--max_model_len", "--tensor_parallel_size")
+    vllm_only = ("--vllm_gpu_memory_utilization", "--gpu_memory_utilization", "--vllm_max_model_length",
+                 "--max_model_len", "--vllm_tensor_parallel_size", "--tensor_parallel_size")  # fmt: skip
     check_unused(argv, vllm_only, args.backend == "vllm", "it applies to --backend vllm only")
     check_unused(argv, ("--batch_size",), args.backend == "transformers", "it applies to --backend transformers only")
 
     check_range("--temperature", args.temperature, 0)
     check_range("--top_p", args.top_p, 0, 1, low_open=True)
-    check_range("--max_tokens", args.max_tokens, 1)
-    check_range("--tensor_parallel_size", args.tensor_parallel_size, 1)
-    check_range("--gpu_memory_utilization", getattr(args, "gpu_memory_utilization", None), 0, 1, low_open=True)
-    check_range("--max_model_len", getattr(args, "max_model_len", None), 1)
+    check_range("--max_completion_length", args.max_tokens, 1)
+    check_range("--vllm_tensor_parallel_size", args.tensor_parallel_size, 1)
+    check_range("--vllm_gpu_memory_utilization", getattr(args, "gpu_memory_utilization", None), 0, 1, low_open=True)
+    check_range("--vllm_max_model_length", getattr(args, "max_model_len", None), 1)
     check_range("--batch_size", args.batch_size, 1)
     check_range("--chunk_size", getattr(args, "chunk_size", None), 1)
     if "{question}" not in args.prompt_template:
         raise SettingError(f"--prompt_template must contain '{{question}}', got {args.prompt_template!r}")
-    check_model_path(args.model, "--model", checkpoints_hint="evaluate --all_checkpoints with the run folder")
+    check_model_path(args.model, "--model_name_or_path",
+                     checkpoints_hint="evaluate --all_checkpoints with the run folder")  # fmt: skip
     if args.backend == "vllm":
         import importlib.util
         import sys
@@ -311,7 +317,7 @@ def sampling_from_args(args: argparse.Namespace) -> tuple[dict, SamplingSettings
 def generator_from_args(args: argparse.Namespace) -> TransformersGenerator | VLLMGenerator:
     from .utils import check_model_path
 
-    check_model_path(args.model, "--model")
+    check_model_path(args.model, "--model_name_or_path")
     if args.backend == "vllm":
         return VLLMGenerator(
             args.model, tensor_parallel_size=args.tensor_parallel_size, dtype=args.dtype or "auto",

@@ -102,27 +102,32 @@ def _dataset(rows: list[dict], features: Features) -> Dataset:
     return Dataset.from_dict(columns, features=features)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    setup_logging()
+def build_parser() -> ArgumentParser:
     p = ArgumentParser(description=__doc__)
     add_sampling_args(p)
     p.add_argument("--dataset_name", required=True, help="training prompts: Hub id or local file/folder")
-    p.add_argument("--split", default="train")
+    p.add_argument("--dataset_train_split", "--split", dest="split", metavar="SPLIT", default="train")
     p.add_argument("--question_column", default="problem")
     p.add_argument("--answer_column", default="answer")
     p.add_argument("--limit", type=int, default=None, help="first N prompts only")
     p.add_argument("--output_dir", required=True)
-    p.add_argument("--num_samples", type=int, default=8, help="responses per prompt")
+    p.add_argument("--num_generations", "--num_samples", dest="num_samples", metavar="N", type=int, default=8,
+                   help="responses per prompt")  # fmt: skip
     p.add_argument("--push_to_hub", default=None, metavar="REPO_ID", help="push REPO_ID-sft and REPO_ID-dpo")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> dict:
+    setup_logging()
+    args = build_parser().parse_args(argv)
     # Every option and path checked before anything is read, written or loaded.
     check_sampling_args(args, argv)
     check_range("--limit", args.limit, 1)
-    check_range("--num_samples", args.num_samples, 1)
+    check_range("--num_generations", args.num_samples, 1)
     from .data import check_dataset_name
 
     check_dataset_name(args.dataset_name, "--dataset_name")
-    check_output_dir(args.output_dir, inputs={"--model": args.model, "--dataset_name": args.dataset_name})
+    check_output_dir(args.output_dir, inputs={"--model_name_or_path": args.model, "--dataset_name": args.dataset_name})
 
     # The evaluation's loader: same checks, bad rows reported by number; `load_any` takes Hub ids and local paths.
     source = Benchmark("prompts", args.dataset_name, None, args.split, "", args.question_column, args.answer_column, 1)
@@ -164,8 +169,8 @@ def main(argv: list[str] | None = None) -> dict:
     for name, count in (("SFT rows", len(sft)), ("DPO pairs", len(dpo))):
         if count == 0:
             logger.warning(
-                "no %s: %s. Sample more per prompt (--num_samples), raise --max_tokens if responses are truncated, "
-                "or check --prompt_template and the answer column (see samples.jsonl).",
+                "no %s: %s. Sample more per prompt (--num_generations), raise --max_completion_length if responses "
+                "are truncated, or check --prompt_template and the answer column (see samples.jsonl).",
                 name,
                 "no prompt had a correct response"
                 if name == "SFT rows"

@@ -30,16 +30,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", nargs="+", default=None, help=f"default: {APPENDIX_A_QUESTION!r}")
     p.add_argument("--questions_file", default=None, help="a text file, one question per line")
     p.add_argument("--output_dir", default=None, help="where to write side_by_side.md and .jsonl")
-    p.add_argument("--num_samples", type=int, default=1, help="completions per model and question")
+    p.add_argument("--num_generations", "--num_samples", dest="num_samples", metavar="N", type=int, default=1,
+                   help="completions per model and question")  # fmt: skip
     p.add_argument("--temperature", type=float, default=0.6)
     p.add_argument("--top_p", type=float, default=1.0)
-    p.add_argument("--max_tokens", type=int, default=32768)
+    p.add_argument("--max_completion_length", "--max_tokens", dest="max_tokens", metavar="N", type=int,
+                   default=32768, help="tokens per completion")  # fmt: skip
     p.add_argument("--prompt_template", default=PAPER_PROMPT)
     p.add_argument("--no_chat_template", action="store_true", help="send the prompt as plain text")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm")
-    p.add_argument("--revision", default="main")
-    p.add_argument("--tensor_parallel_size", type=int, default=1)
+    p.add_argument("--model_revision", "--revision", dest="revision", metavar="REVISION", default="main")
+    p.add_argument("--vllm_tensor_parallel_size", "--tensor_parallel_size", dest="tensor_parallel_size", metavar="N",
+                   type=int, default=1, help="vllm: GPUs per model")  # fmt: skip
     p.add_argument("--dtype", default=None, help="bfloat16 for vllm, float32 for transformers by default")
     p.add_argument("--batch_size", type=int, default=8, help="transformers backend: prompts per generate call")
     return p
@@ -91,7 +94,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if len(labels) != len(args.models):
         raise SettingError(f"{len(labels)} labels for {len(args.models)} models")
     # Every option and path checked before any model loads.
-    check_range("--num_samples", args.num_samples, 1)
+    check_range("--num_generations", args.num_samples, 1)
     for model in args.models:
         check_sampling_args(argparse.Namespace(**{**vars(args), "model": model}), argv)
     if args.output_dir is not None:

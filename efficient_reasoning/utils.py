@@ -170,6 +170,8 @@ class MethodModelCardMixin:
             )
             text = text.replace("[None](https://huggingface.co/None)", named)
         details = {**data, **self.model_card_details(), "recipe": self.recipe or "(none: arguments only)"}
+        if earlier := history_note(self.args.output_dir):
+            details["earlier settings of this run"] = earlier
         settings = "\n".join(f"- {key}: `{value}`" for key, value in details.items())
         config = {k: v for k, v in self.args.to_dict().items() if not k.startswith("_") and "token" not in k}
         section = (
@@ -367,6 +369,7 @@ def check_reward_parameters(training_args, given: dict[str, str]) -> None:
 # extension with other settings is refused.
 
 RUN_FILE = "run.json"
+HISTORY_FILE = "run_history.json"  # earlier settings of a run continued with `allow_settings_change`
 
 
 def training_settings(method: str, script_args, training_args, model_args) -> dict:
@@ -429,11 +432,41 @@ def check_training_run(output_dir: str, settings: dict, allow_change: bool = Fal
 
 
 def record_training_run(output_dir: str, settings: dict, is_main_process: bool = True) -> None:
-    """Write `settings` to `output_dir/run.json` (once the model has loaded and training starts)."""
+    """Write `settings` to `output_dir/run.json` (once the model has loaded and training starts). Other settings
+    recorded there (a run continued with `allow_settings_change`) move to `run_history.json` first, each with
+    `until_step`, the checkpoint the new settings resume from."""
     if not is_main_process:
         return
-    Path(output_dir).mkdir(parents=True, exist_ok=True)
-    (Path(output_dir) / RUN_FILE).write_text(json.dumps(settings, indent=2))
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    recorded = json.loads((out / RUN_FILE).read_text()) if (out / RUN_FILE).exists() else settings
+    if recorded != settings:
+        history = run_history(output_dir)
+        checkpoint = get_last_checkpoint(output_dir)
+        until = int(checkpoint.rsplit("-", 1)[1]) if checkpoint else 0
+        (out / HISTORY_FILE).write_text(json.dumps([*history, {"until_step": until, "settings": recorded}], indent=2))
+    (out / RUN_FILE).write_text(json.dumps(settings, indent=2))
+
+
+def run_history(output_dir: str) -> list[dict]:
+    """The earlier settings of the run in `output_dir` (`run_history.json`), oldest first; [] for a run never
+    continued with other settings."""
+    path = Path(output_dir) / HISTORY_FILE
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def history_note(output_dir: str) -> str | None:
+    """What the model card says of a run continued with other settings: each earlier stretch and what differed."""
+    history = run_history(output_dir)
+    if not history:
+        return None
+    current = json.loads((Path(output_dir) / RUN_FILE).read_text())
+    stretches = []
+    for entry in history:
+        old = entry["settings"]
+        differ = ", ".join(f"{k}={old.get(k)!r}" for k in sorted({*old, *current}) if old.get(k) != current.get(k))
+        stretches.append(f"until step {entry['until_step']}: {differ}")
+    return f"{'; '.join(stretches)} ({HISTORY_FILE})"
 
 
 def check_training_paths(training_args, model_args) -> None:

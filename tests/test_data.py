@@ -128,12 +128,12 @@ def test_short_sample_warns_and_empty_answer_has_its_own_reason(tmp_path, caplog
     rows = [{"problem": "a", "answer": "1"}, {"problem": "b", "answer": " "}, {"problem": "c", "answer": "y"}]
     kept, dropped = prepare_training_set(Dataset.from_list(rows), sources=None, num_samples=5)
     assert dropped == {"empty gold answer": 1, "answer not a number": 1} and len(kept) == 1
-    assert "only 1 rows survive the filters, fewer than --num_samples 5" in caplog.text
+    assert "only 1 rows survive the filters, fewer than --num_prompts 5" in caplog.text
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     data.main(["--dataset_name", str(source), "--output_dir", str(tmp_path / "out"), "--num_samples", "5"])
     out = capsys.readouterr().out
-    assert "kept          1 -> " in out and "(fewer than --num_samples 5)" in out
+    assert "kept          1 -> " in out and "(fewer than --num_prompts 5)" in out
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".json"])

@@ -69,28 +69,28 @@ def evaluate_args(f, *extra):
 
 
 def rs_args(f, *extra):
-    return ["--model", f["model"], "--backend", "transformers", "--dataset_name", f["problems"], "--output_dir",
-            f["out"], *extra]  # fmt: skip
+    return ["--model_name_or_path", f["model"], "--backend", "transformers", "--dataset_name", f["problems"],
+            "--output_dir", f["out"], *extra]  # fmt: skip
 
 
 CASES = {
     # command: [(case id, argv from the files, expected text in the line)]
     "data": (data.main, [
-        ("range", lambda f: ["--dataset_name", f["problems"], "--output_dir", f["out"], "--num_samples", 0],
-         "--num_samples must be >= 1, got 0"),
+        ("range", lambda f: ["--dataset_name", f["problems"], "--output_dir", f["out"], "--num_prompts", 0],
+         "--num_prompts must be >= 1, got 0"),
         ("negative", lambda f: ["--dataset_name", f["problems"], "--output_dir", f["out"], "--num_samples", -5],
-         "--num_samples must be >= 1, got -5"),
-        ("type", lambda f: ["--output_dir", f["out"], "--num_samples", "x"],
-         "argument --num_samples: invalid int value: 'x'"),
+         "--num_prompts must be >= 1, got -5"),  # the earlier name of the option
+        ("type", lambda f: ["--output_dir", f["out"], "--num_prompts", "x"],
+         "argument --num_prompts/--num_samples: invalid int value: 'x'"),
         ("missing", lambda f: ["--dataset_name", f["missing"], "--output_dir", f["out"]], "does not exist"),
         ("output is a file", lambda f: ["--dataset_name", f["problems"], "--output_dir", f["file"]], "is a file"),
         ("bad file", lambda f: ["--dataset_name", f["bad"], "--output_dir", f["out"]], "bad.jsonl:2: not valid JSON"),
         ("required", lambda f: [], "the following arguments are required: --output_dir"),
     ]),
     "evaluate": (evaluate.main, [
-        ("range", lambda f: evaluate_args(f, "--k", 0), "--k must be >= 1, got 0"),
+        ("range", lambda f: evaluate_args(f, "--num_generations", 0), "--num_generations must be >= 1, got 0"),
         ("type", lambda f: evaluate_args(f, "--limit", "x"), "argument --limit: invalid int value: 'x'"),
-        ("k type", lambda f: evaluate_args(f, "--k", "x"), "--k must be a whole number"),
+        ("k type", lambda f: evaluate_args(f, "--k", "x"), "--num_generations must be a whole number"),
         ("top_p", lambda f: evaluate_args(f, "--top_p", 0), "--top_p must be in (0, 1], got 0.0"),
         ("missing", lambda f: evaluate_args(f, "--data_file", f"math500={f['missing']}"), "not found"),
         ("missing model", lambda f: evaluate_args(f, "--model", "./no/such/model"), "does not exist"),
@@ -105,9 +105,10 @@ CASES = {
          "--max_model_len does nothing here: it applies to --backend vllm only"),
     ]),
     "rejection_sampling": (rejection_sampling.main, [
-        ("range", lambda f: rs_args(f, "--num_samples", 0), "--num_samples must be >= 1, got 0"),
+        ("range", lambda f: rs_args(f, "--num_generations", 0), "--num_generations must be >= 1, got 0"),
         ("temperature", lambda f: rs_args(f, "--temperature", -1), "--temperature must be >= 0"),
-        ("type", lambda f: rs_args(f, "--max_tokens", "many"), "argument --max_tokens: invalid int value"),
+        ("type", lambda f: rs_args(f, "--max_completion_length", "many"),
+         "argument --max_completion_length/--max_tokens: invalid int value"),
         ("missing", lambda f: rs_args(f, "--dataset_name", f["missing"]), "does not exist"),
         ("output is a file", lambda f: rs_args(f, "--output_dir", f["file"]), "is a file"),
         ("bad file", lambda f: rs_args(f, "--dataset_name", f["bad"]), "bad.jsonl:2"),
@@ -123,9 +124,10 @@ CASES = {
         ("output is a file", lambda f: ["--checkpoints", f["evaluated"], "--output_dir", f["file"]], "is a file"),
     ]),
     "side_by_side": (side_by_side.main, [
-        ("range", lambda f: ["--models", f["model"], "--backend", "transformers", "--num_samples", 0],
-         "--num_samples must be >= 1, got 0"),
-        ("type", lambda f: ["--models", f["model"], "--max_tokens", "x"], "argument --max_tokens: invalid int"),
+        ("range", lambda f: ["--models", f["model"], "--backend", "transformers", "--num_generations", 0],
+         "--num_generations must be >= 1, got 0"),
+        ("type", lambda f: ["--models", f["model"], "--max_tokens", "x"],
+         "argument --max_completion_length/--max_tokens: invalid int"),
         ("missing", lambda f: ["--models", f["model"], "--backend", "transformers", "--questions_file", f["missing"]],
          "does not exist"),
         ("output is a file", lambda f: ["--models", f["model"], "--backend", "transformers", "--output_dir",
@@ -279,6 +281,29 @@ def test_a_finished_run_refuses_other_settings(tmp_path, tiny, capsys, caplog):
     assert "continuing a run with other settings" in caplog.text
 
 
+def test_a_run_continued_with_other_settings_keeps_the_earlier_ones(tmp_path):
+    """`--allow_settings_change` continues a run; its earlier settings stay on record, in the card and the plots."""
+    from efficient_reasoning.dynamics import load_run
+    from efficient_reasoning.utils import RUN_FILE, history_note, record_training_run, run_history
+
+    out = tmp_path / "run"
+    first = {"method": "grpo", "length_penalty_alpha": 0.1, "seed": 42}
+    record_training_run(str(out), first)
+    record_training_run(str(out), first)  # a rerun with the same settings changes nothing
+    assert run_history(str(out)) == [] and history_note(str(out)) is None
+    (out / "checkpoint-4").mkdir()
+    second = {**first, "length_penalty_alpha": 0.4}
+    record_training_run(str(out), second)
+    record_training_run(str(out), second)
+    assert json.loads((out / RUN_FILE).read_text()) == second
+    assert run_history(str(out)) == [{"until_step": 4, "settings": first}]
+    assert history_note(str(out)) == "until step 4: length_penalty_alpha=0.1 (run_history.json)"
+    (out / "efficient_reasoning.json").write_text(json.dumps({"length_penalty_alpha": 0.4}))
+    log = [{"step": 5, "efficiency/accuracy": 1.0, "efficiency/alpha": 0.4}]
+    (out / "trainer_state.json").write_text(json.dumps({"log_history": log}))
+    assert load_run(out).label == "α=0.4 from step 5 (other settings before: run_history.json)"
+
+
 # Help, Ctrl-C, --debug and bugs.
 
 
@@ -335,6 +360,43 @@ def help_text(capsys, main, argv=("--help",)) -> str:
     return " ".join(capsys.readouterr().out.split())
 
 
+# The sampling commands' options that mean what a training option means (by destination): named as in training,
+# the earlier name accepted after it.
+SAME_AS_TRAINING = {
+    "model": "model_name_or_path", "revision": "model_revision", "max_tokens": "max_completion_length",
+    "k": "num_generations", "num_samples": "num_generations", "split": "dataset_train_split",
+    "tensor_parallel_size": "vllm_tensor_parallel_size", "gpu_memory_utilization": "vllm_gpu_memory_utilization",
+    "max_model_len": "vllm_max_model_length", "target_template": "target_length_template",
+}  # fmt: skip
+
+
+def test_options_that_mean_the_same_have_the_same_name():
+    import dataclasses
+
+    from trl import ModelConfig
+
+    from efficient_reasoning.configs import DataArguments, EfficientReasoningConfig
+
+    training = {f.name for t in (DataArguments, EfficientReasoningConfig, ModelConfig) for f in dataclasses.fields(t)}
+    parsers = {"evaluate": evaluate.build_parser(), "rejection_sampling": rejection_sampling.build_parser(),
+               "side_by_side": side_by_side.build_parser(), "data": data.build_parser()}  # fmt: skip
+    renamed = 0
+    for command, parser in parsers.items():
+        for action in parser._actions:
+            if name := SAME_AS_TRAINING.get(action.dest):
+                renamed += 1
+                assert name in training and action.option_strings[0] == f"--{name}", (command, action.option_strings)
+            for option in action.option_strings:  # no training option's name stands for something else
+                if option[2:] in training:
+                    assert option[2:] in (action.dest, name), (command, option, action.dest)
+    assert renamed >= 15
+    # the earlier names still work
+    earlier = ["--model", "m", "--dataset_name", "d", "--output_dir", "o", "--num_samples", "3", "--max_tokens", "9",
+               "--split", "s"]  # fmt: skip
+    args = rejection_sampling.build_parser().parse_args(earlier)
+    assert (args.model, args.num_samples, args.max_tokens, args.split) == ("m", 3, 9, "s")
+
+
 def test_help_shows_own_options_first_and_required(capsys):
     text = help_text(capsys, grpo.cli)
     assert text.index("--length_penalty_alpha") < text.index("--adam_beta1")  # the project's before TRL's
@@ -343,7 +405,9 @@ def test_help_shows_own_options_first_and_required(capsys):
     assert "--output_dir OUTPUT_DIR where to write the `save_to_disk` folder (required)" in help_text(
         capsys, data.main
     )
-    assert "--model MODEL Hub id or local folder (required)" in help_text(capsys, evaluate.main)
+    assert "--model_name_or_path MODEL, --model MODEL Hub id or local folder (required)" in help_text(
+        capsys, evaluate.main
+    )
     assert "DeepSeek-R1-Distill-Qwen-1.5B" in help_text(capsys, plot.main)  # --paper lists its names
     assert "--temperature TEMPERATURE (default: 0.6)" in help_text(capsys, side_by_side.main)
 
@@ -362,8 +426,9 @@ def test_target_length_template_has_one_name_everywhere():
 @pytest.mark.parametrize(
     ("module", "argv", "match"),
     [
-        ("data", ["--num_samples", "0", "--output_dir", "{out}"], "error: --num_samples must be >= 1, got 0"),
-        ("evaluate", ["--model", "m", "--output_dir", "{out}", "--k", "0"], "error: --k must be >= 1, got 0"),
+        ("data", ["--num_prompts", "0", "--output_dir", "{out}"], "error: --num_prompts must be >= 1, got 0"),
+        ("evaluate", ["--model", "m", "--output_dir", "{out}", "--k", "0"],
+         "error: --num_generations must be >= 1, got 0"),
         ("grpo", ["--config", str(REPO / "recipes" / "tiny" / "grpo.yaml"), "--kimi_weight", "0.5"],
          "error: kimi_weight (the command line) does nothing with length_reward='paper'"),
     ],

@@ -110,7 +110,7 @@ def test_a_run_that_fails_at_start_records_nothing(tmp_path, tiny):
     data, out = problems_file(tmp_path, 2), tmp_path / "out"
     args = fake_args(data, out)
     args[args.index("--model") + 1] = str(tmp_path / "no" / "such-model")
-    with pytest.raises(FileNotFoundError, match="--model: local model folder .* does not exist"):
+    with pytest.raises(FileNotFoundError, match="--model_name_or_path: local model folder .* does not exist"):
         evaluate.main(args)
     assert not (out / "run.json").exists()
     args[args.index("--model") + 1] = str(tiny / "model")
