@@ -1,4 +1,7 @@
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,15 +26,52 @@ def tiny(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("tiny"))
 
 
+DEMO: dict = {}  # the quick demo's background process, its folder and log
+
+
+def start_quick_demo(out: Path) -> None:
+    """`python -m efficient_reasoning.demo --preset quick` into `out`, in the background on one thread (the other
+    tests keep the second core)."""
+    log = (out.parent / f"{out.name}.log").open("w")
+    cmd = [sys.executable, "-m", "efficient_reasoning.demo", "--preset", "quick", "--output_dir", str(out),
+           "--no_check"]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    DEMO.update(process=process, out=out, log=Path(log.name))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """When a selected test needs the quick demo, its minutes overlap the other tests': the demo starts now and
+    the tests that need it run last."""
+    needs = [item for item in items if "quick_demo" in getattr(item, "fixturenames", ())]
+    if not needs or config.option.collectonly or os.environ.get("EFFICIENT_REASONING_TEST_DEMO"):
+        return
+    items[:] = [item for item in items if item not in needs] + needs
+    start_quick_demo(config._tmp_path_factory.mktemp("demo"))
+
+
+def pytest_sessionfinish(session):
+    if DEMO.get("process") is not None and DEMO["process"].poll() is None:  # interrupted
+        DEMO["process"].kill()
+
+
 @pytest.fixture(scope="session")
 def quick_demo(tmp_path_factory) -> tuple[Path, list]:
-    """The demo's quick preset, run once (its SFT model, of head size 32, also serves the vLLM engine's tests).
-    `EFFICIENT_REASONING_TEST_DEMO=FOLDER` reuses a finished demo folder instead (its stages are skipped)."""
-    from efficient_reasoning.demo.run import PRESETS, run
-
+    """The demo's quick preset, run once (its SFT model, of head size 32, also serves the vLLM engine's tests), and
+    its checks. `EFFICIENT_REASONING_TEST_DEMO=FOLDER` reuses a finished demo folder instead (its stages are
+    skipped)."""
     reuse = os.environ.get("EFFICIENT_REASONING_TEST_DEMO")
-    out = Path(reuse) if reuse else tmp_path_factory.mktemp("demo")
-    return out, run(out, PRESETS["quick"])
+    if reuse:
+        from efficient_reasoning.demo.run import PRESETS, run
+
+        return Path(reuse), run(Path(reuse), PRESETS["quick"])
+    if "process" not in DEMO:
+        start_quick_demo(tmp_path_factory.mktemp("demo"))
+    code = DEMO["process"].wait(timeout=3600)
+    assert code == 0, DEMO["log"].read_text()[-5000:]
+    checks = json.loads((DEMO["out"] / "summary.json").read_text())["checks"]
+    return DEMO["out"], [(c["claim"], c["holds"]) for c in checks]
 
 
 @pytest.fixture(scope="session")
