@@ -1,9 +1,10 @@
 """Evaluate a model as in the paper (Section 5.1): average pass rate over k samples and average generated tokens.
 
-    python -m efficient_reasoning.evaluate --model deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B \\
+    python -m efficient_reasoning.evaluate --model_name_or_path deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B \\
         --output_dir results/distill-1.5b
-    python -m efficient_reasoning.evaluate --model data/tiny/model --backend transformers \\
-        --data_dir ../shared/data/eval --benchmarks math500 --k 2 --limit 4 --max_tokens 64 --output_dir results/tiny
+    python -m efficient_reasoning.evaluate --model_name_or_path data/tiny/model --backend transformers \\
+        --data_dir data/eval --benchmarks math500 --num_generations 2 --limit 4 --max_completion_length 64 \\
+        --output_dir results/tiny
 
 With `--target_tokens 256 512 1024`, each budget is stated in the prompt (L1's "Think for N tokens.") and evaluated
 into `OUTPUT_DIR/target-N`; `OUTPUT_DIR/target_length.json` reports accuracy and used vs requested tokens.
@@ -474,7 +475,7 @@ def evaluate_checkpoints(args: argparse.Namespace, argv: list[str]) -> dict[str,
     results = {}
     for checkpoint in list_checkpoints(args.model):
         logger.info("evaluating %s", checkpoint)
-        results[checkpoint.name] = main([*base, "--model", str(checkpoint),
+        results[checkpoint.name] = main([*base, "--model_name_or_path", str(checkpoint),
                                          "--output_dir", str(Path(args.output_dir) / checkpoint.name)])  # fmt: skip
         free_accelerator_memory()
     return results

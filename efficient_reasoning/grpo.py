@@ -21,7 +21,6 @@ from .cli import SettingError, command
 from .configs import DataArguments, EfficientReasoningConfig
 from .data import load_script_dataset, to_prompts
 from .target_length import add_target_lengths
-from .trainer import EfficientReasoningGRPOTrainer
 from .utils import (
     check_hub_access,
     check_model_path,
@@ -140,6 +139,8 @@ def main(
     logger.info("Per iteration: %s", ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in plan.items()))
     for warning in warnings:
         logger.warning("!!! %s", warning)
+
+    from .trainer import EfficientReasoningGRPOTrainer  # TRL's GRPO trainer imports vLLM: not for a usage error
 
     tokenizer = load_tokenizer(model_args, training_args)
     model = load_model(model_args, training_args)

@@ -1,6 +1,6 @@
 """Rejection sampling for the paper's SFT and DPO baselines (Section 5.2).
 
-    python -m efficient_reasoning.rejection_sampling --model deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B \\
+    python -m efficient_reasoning.rejection_sampling --model_name_or_path deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B \\
         --dataset_name data/numina-3200 --output_dir data/rs-1.5b [--push_to_hub user/rs-1.5b]
 
 Samples n responses per training prompt (8 by default), scores them with the project's verifier and writes, next

@@ -1,6 +1,6 @@
 """The rejection-sampling SFT baseline: fine-tune on the shortest correct of n sampled responses per prompt.
 
-    python -m efficient_reasoning.rejection_sampling --model ... --output_dir data/rs-1.5b   # builds the dataset
+    python -m efficient_reasoning.rejection_sampling --model_name_or_path ... --output_dir data/rs-1.5b  # the data
     accelerate launch --config_file accelerate_configs/zero2.yaml -m efficient_reasoning.sft \\
         --config recipes/DeepSeek-R1-Distill-Qwen-1.5B/sft/config_lr5e-6.yaml
 """

@@ -135,5 +135,5 @@ def test_a_run_with_nothing_correct_warns(tmp_path, tiny, caplog):
         report = rejection_sampling.main(args)
     assert report["sft_rows"] == 0 and report["dpo_pairs"] == 0
     messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert any("no SFT rows" in m and "--num_samples" in m for m in messages)
+    assert any("no SFT rows" in m and "--num_generations" in m for m in messages)
     assert any("no DPO pairs" in m for m in messages)

@@ -112,9 +112,10 @@ def target_length_control(out: Path, s: DemoSettings, targets: Sequence[int], rl
     folders, summaries = [], {}
     for label, path in models.items():
         folder = out / "compare" / "targets" / label.replace(" ", "_")
-        evaluate.main(["--model", str(path), "--output_dir", str(folder), "--benchmarks", "heldout",
+        evaluate.main(["--model_name_or_path", str(path), "--output_dir", str(folder), "--benchmarks", "heldout",
                        "--data_file", f"heldout={out / 'data' / 'heldout.jsonl'}", "--backend", "transformers",
-                       "--prompt_template", "{question}", "--max_tokens", str(s.max_tokens), "--k", str(s.eval_k),
+                       "--prompt_template", "{question}", "--max_completion_length", str(s.max_tokens),
+                       "--num_generations", str(s.eval_k),
                        "--seed", str(s.seed), "--batch_size", "100", "--chunk_size", "100", "--cutoffs", "",
                        "--target_tokens", *map(str, targets)])  # fmt: skip
         folders.append(str(folder))
