@@ -57,12 +57,9 @@ def run(cmd: list[str]) -> str:
 
 
 def grpo_step_time(demo: Path, use_vllm: bool, steps: int, out: Path) -> float:
-    args = ["-m", "efficient_reasoning.grpo", "--config", str(REPO / "recipes" / "demo" / "grpo.yaml"),
-            "--model_name_or_path", str(demo / "sft"), "--dataset_name", str(demo / "data" / "train.jsonl"),
-            "--output_dir", str(out), "--max_steps", str(steps), "--num_iterations", "1"]  # fmt: skip
-    if use_vllm:
-        args += ["--use_vllm", "true", "--vllm_mode", "colocate", "--vllm_enable_sleep_mode", "false",
-                 "--vllm_max_model_length", "512"]  # fmt: skip
+    from tests.vllm_cpu import demo_grpo_args
+
+    args = ["-m", "efficient_reasoning.grpo", *demo_grpo_args(demo, out, use_vllm), "--max_steps", str(steps)]
     run([sys.executable, str(REPO / "tests" / "vllm_cpu.py"), *args])
     history = json.loads((out / "trainer_state.json").read_text())["log_history"]
     times = [h["step_time"] for h in history if "step_time" in h]

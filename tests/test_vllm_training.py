@@ -11,7 +11,6 @@ from tests import vllm_cpu
 from tests.test_distributed import check_ranks, launch
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not vllm_cpu.available(), reason=vllm_cpu.MISSING)]
-REPO = Path(__file__).resolve().parents[1]
 # Mean |log p_vLLM - log p_model| of the sampled tokens: about 5e-4 when the engine holds the trained weights (kernel
 # differences), 5e-3 and growing from the second step on when it keeps the initial ones.
 IN_SYNC = 2e-3
@@ -26,13 +25,8 @@ def logp_gaps(out: Path) -> list[float]:
 
 def grpo(host: vllm_cpu.EngineHost, demo: Path, out: Path, stale: bool = False) -> list[float]:
     """2 steps of the demo recipe on one process, a generation per step; the logged log-probability gap per step."""
-    host.run(
-        "efficient_reasoning.grpo", "--config", str(REPO / "recipes" / "demo" / "grpo.yaml"),
-        "--model_name_or_path", str(demo / "sft"), "--dataset_name", str(demo / "data" / "train.jsonl"),
-        "--output_dir", str(out), "--use_vllm", "true", "--vllm_mode", "colocate", "--vllm_enable_sleep_mode",
-        "false", "--vllm_max_model_length", "512", "--max_steps", "2", "--num_iterations", "1",
-        "--per_device_train_batch_size", "32", stale=stale,
-    )  # fmt: skip
+    args = [*vllm_cpu.demo_grpo_args(demo, out), "--max_steps", "2", "--per_device_train_batch_size", "32"]
+    host.run("efficient_reasoning.grpo", *args, stale=stale)
     return logp_gaps(out)
 
 

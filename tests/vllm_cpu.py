@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
+from pathlib import Path
 
 ENV = {
     "VLLM_TARGET_DEVICE": "cpu",
@@ -45,6 +46,18 @@ def available() -> bool:
 def env(**extra: str) -> dict[str, str]:
     """The environment of a subprocess that runs vLLM on the CPU."""
     return {**os.environ, **ENV, "PYTHONPATH": REPO, **extra}
+
+
+def demo_grpo_args(demo: Path, out: Path, use_vllm: bool = True) -> list[str]:
+    """`efficient_reasoning.grpo`'s arguments for the demo recipe on a finished demo's SFT model and data, one PPO
+    update per generation, generating with vLLM colocated (or with transformers)."""
+    args = ["--config", os.path.join(REPO, "recipes", "demo", "grpo.yaml"), "--model_name_or_path", str(demo / "sft"),
+            "--dataset_name", str(demo / "data" / "train.jsonl"), "--output_dir", str(out),
+            "--num_iterations", "1"]  # fmt: skip
+    if use_vllm:
+        args += ["--use_vllm", "true", "--vllm_mode", "colocate", "--vllm_enable_sleep_mode", "false",
+                 "--vllm_max_model_length", "512"]  # fmt: skip
+    return args
 
 
 def keep_plain_weights() -> None:
