@@ -111,7 +111,7 @@ def _raise_usage_error(message: str):
 
 def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Make `parser`'s own errors (a bad type, an unknown choice, a missing option) a `SettingError` with argparse's
-    message, `argument --k: invalid int value: 'x'`, instead of the usage text and exit code 2."""
+    message, `argument --limit: invalid int value: 'x'`, instead of the usage text and exit code 2."""
     parser.error = _raise_usage_error
     return parser
 
@@ -122,9 +122,7 @@ class ArgumentParser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
-
-    def error(self, message: str):
-        raise SettingError(message)
+        one_line_errors(self)
 
 
 # Input and output checks, run before any model loads.
