@@ -125,6 +125,14 @@ class ArgumentParser(argparse.ArgumentParser):
         one_line_errors(self)
 
 
+def hub_repo_id(value: str) -> str:
+    """An argparse type: the Hub repo id a command pushes to (`user/name`). Training's `push_to_hub` is a flag (with
+    `hub_model_id`); here the option names the repo, so `true` or `false` is a mistake, not a repo called so."""
+    if value.lower() in {"true", "false", "yes", "no", "1", "0"} or not value.strip() or value.count("/") > 1:
+        raise argparse.ArgumentTypeError(f"takes the Hub repo id to push to (user/name), got {value!r}")
+    return value
+
+
 # Input and output checks, run before any model loads.
 
 

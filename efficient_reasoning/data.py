@@ -18,7 +18,15 @@ from pathlib import Path
 
 from datasets import Dataset, DatasetDict, load_dataset, load_from_disk
 
-from .cli import ArgumentParser, MissingPathError, SettingError, check_output_dir, check_range, command
+from .cli import (
+    ArgumentParser,
+    MissingPathError,
+    SettingError,
+    check_output_dir,
+    check_range,
+    command,
+    hub_repo_id,
+)
 from .verifier import last_boxed, normalize_answer
 
 logger = logging.getLogger(__name__)
@@ -219,7 +227,8 @@ def build_parser() -> ArgumentParser:
                         help="rows to keep (>= 1)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--output_dir", required=True, help="where to write the `save_to_disk` folder")
-    parser.add_argument("--push_to_hub", default=None, metavar="REPO_ID", help="also push to this Hub dataset repo")
+    parser.add_argument("--push_to_hub", default=None, type=hub_repo_id, metavar="REPO_ID",
+                        help="also push to this Hub dataset repo")  # fmt: skip
     return parser
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from datasets import Dataset, Features, Value
 
-from .cli import ArgumentParser, check_output_dir, check_range, command
+from .cli import ArgumentParser, check_output_dir, check_range, command, hub_repo_id
 from .evaluate import Benchmark, load_problems
 from .generation import (
     JsonlLog,
@@ -113,7 +113,8 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--output_dir", required=True)
     p.add_argument("--num_generations", "--num_samples", dest="num_samples", metavar="N", type=int, default=8,
                    help="responses per prompt")  # fmt: skip
-    p.add_argument("--push_to_hub", default=None, metavar="REPO_ID", help="push REPO_ID-sft and REPO_ID-dpo")
+    p.add_argument("--push_to_hub", default=None, type=hub_repo_id, metavar="REPO_ID",
+                   help="push REPO_ID-sft and REPO_ID-dpo")  # fmt: skip
     return p
 
 

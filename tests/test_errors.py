@@ -86,6 +86,8 @@ CASES = {
         ("output is a file", lambda f: ["--dataset_name", f["problems"], "--output_dir", f["file"]], "is a file"),
         ("bad file", lambda f: ["--dataset_name", f["bad"], "--output_dir", f["out"]], "bad.jsonl:2: not valid JSON"),
         ("required", lambda f: [], "the following arguments are required: --output_dir"),
+        ("hub flag", lambda f: ["--output_dir", f["out"], "--push_to_hub", "true"],
+         "argument --push_to_hub: takes the Hub repo id to push to (user/name), got 'true'"),
     ]),
     "evaluate": (evaluate.main, [
         ("range", lambda f: evaluate_args(f, "--num_generations", 0), "--num_generations must be >= 1, got 0"),
@@ -113,6 +115,7 @@ CASES = {
         ("output is a file", lambda f: rs_args(f, "--output_dir", f["file"]), "is a file"),
         ("bad file", lambda f: rs_args(f, "--dataset_name", f["bad"]), "bad.jsonl:2"),
         ("other backend", lambda f: rs_args(f, "--gpu_memory_utilization", 0.5), "applies to --backend vllm only"),
+        ("hub flag", lambda f: rs_args(f, "--push_to_hub", "false"), "takes the Hub repo id to push to"),
     ]),
     "plot": (plot.main, [
         ("range", lambda f: ["--results", f["evaluated"], "--output_dir", f["out"], "--smoothing", 2],
