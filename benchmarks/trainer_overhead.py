@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--_worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--_out", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds must be >= 1, got {args.rounds}")
     if args._worker:
         run_one(args._worker, args.model, args.data, args.steps, args.completion_length, args._out, args.bf16)
         return {}
@@ -124,8 +126,8 @@ def main(argv: list[str] | None = None) -> dict:
             model = model or str(built / "model")
             data = data or str(built / "arithmetic.jsonl")
         results = {}
-        for trainer in ("trl", "project") * args.rounds:
-            out = Path(tmp) / f"{trainer}-{len(results)}"
+        for i, trainer in enumerate(("trl", "project") * args.rounds):
+            out = Path(tmp) / f"{trainer}-{i}"
             out.mkdir()
             results.setdefault(trainer, []).append(launch(trainer, args, model, data, str(out)))
     trl = statistics.median(r["median_step_s"] for r in results["trl"])

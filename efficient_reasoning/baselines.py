@@ -70,7 +70,8 @@ def run_baseline(trainer_cls, required_columns: list[str], script_args, training
         processing_class=load_tokenizer(model_args, training_args),
         peft_config=get_peft_config(model_args),
     )
-    record_training_run(training_args.output_dir, settings, trainer.is_world_process_zero())
+    record_training_run(training_args.output_dir, settings, trainer.is_world_process_zero(),
+                        training_args.resume_from_checkpoint)  # fmt: skip
     trainer.card_data = {
         "base model": model_args.model_name_or_path,
         "dataset": script_args.dataset_name,

@@ -117,10 +117,12 @@ def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """The commands' parser: `HelpFormatter`, and errors raised as `SettingError` (one line, see `run_command`)."""
+    """The commands' parser: `HelpFormatter`, errors raised as `SettingError` (one line, see `run_command`), and no
+    abbreviated options (`--max_model 64` would pass the checks that look for `--max_model_len` by name)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("formatter_class", HelpFormatter)
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         one_line_errors(self)
 

@@ -260,7 +260,9 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def check_sampling_args(args: argparse.Namespace, argv: list[str] | None = None) -> None:
+def check_sampling_args(
+    args: argparse.Namespace, argv: list[str] | None = None, model_option: str = "--model_name_or_path"
+) -> None:
     """The model, backend and sampling options in range, the model path and the backend present: checked before
     anything is read, written or loaded. With the command line `argv`, an option of the other backend fails too."""
     from .cli import check_unused
@@ -281,8 +283,7 @@ def check_sampling_args(args: argparse.Namespace, argv: list[str] | None = None)
     check_range("--chunk_size", getattr(args, "chunk_size", None), 1)
     if "{question}" not in args.prompt_template:
         raise SettingError(f"--prompt_template must contain '{{question}}', got {args.prompt_template!r}")
-    check_model_path(args.model, "--model_name_or_path",
-                     checkpoints_hint="evaluate --all_checkpoints with the run folder")  # fmt: skip
+    check_model_path(args.model, model_option, checkpoints_hint="evaluate --all_checkpoints with the run folder")
     if args.backend == "vllm":
         import importlib.util
         import sys
@@ -314,10 +315,12 @@ def sampling_from_args(args: argparse.Namespace) -> tuple[dict, SamplingSettings
     return run_config, settings
 
 
-def generator_from_args(args: argparse.Namespace) -> TransformersGenerator | VLLMGenerator:
+def generator_from_args(
+    args: argparse.Namespace, model_option: str = "--model_name_or_path"
+) -> TransformersGenerator | VLLMGenerator:
     from .utils import check_model_path
 
-    check_model_path(args.model, "--model_name_or_path")
+    check_model_path(args.model, model_option)
     if args.backend == "vllm":
         return VLLMGenerator(
             args.model, tensor_parallel_size=args.tensor_parallel_size, dtype=args.dtype or "auto",

@@ -151,7 +151,8 @@ def main(
         processing_class=tokenizer,
         peft_config=get_peft_config(model_args),
     )
-    record_training_run(training_args.output_dir, settings, trainer.is_world_process_zero())
+    record_training_run(training_args.output_dir, settings, trainer.is_world_process_zero(),
+                        training_args.resume_from_checkpoint)  # fmt: skip
 
     trainer.card_data = {
         "base model": model_args.model_name_or_path,

@@ -62,7 +62,7 @@ def read_questions(args: argparse.Namespace) -> list[str]:
 
 def answer(args: argparse.Namespace, model: str, questions: list[str], settings: SamplingSettings) -> list[list]:
     """`num_samples` generations per question from one model."""
-    generator = generator_from_args(argparse.Namespace(**{**vars(args), "model": model}))
+    generator = generator_from_args(argparse.Namespace(**{**vars(args), "model": model}), "--models")
     prompts = render_prompts(generator.tokenizer, questions, settings.template, settings.use_chat_template)
     return generator.generate(
         prompts, args.num_samples, settings.temperature, settings.top_p, settings.max_tokens, settings.seed
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     # Every option and path checked before any model loads.
     check_range("--num_generations", args.num_samples, 1)
     for model in args.models:
-        check_sampling_args(argparse.Namespace(**{**vars(args), "model": model}), argv)
+        check_sampling_args(argparse.Namespace(**{**vars(args), "model": model}), argv, "--models")
     if args.output_dir is not None:
         check_output_dir(args.output_dir, inputs=[("--models", m) for m in args.models])
     questions = read_questions(args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -431,20 +432,23 @@ def check_training_run(output_dir: str, settings: dict, allow_change: bool = Fal
     )
 
 
-def record_training_run(output_dir: str, settings: dict, is_main_process: bool = True) -> None:
+def record_training_run(
+    output_dir: str, settings: dict, is_main_process: bool = True, resume_from: str | None = None
+) -> None:
     """Write `settings` to `output_dir/run.json` (once the model has loaded and training starts). Other settings
-    recorded there (a run continued with `allow_settings_change`) move to `run_history.json` first, each with
-    `until_step`, the checkpoint the new settings resume from."""
+    recorded there (a run continued with `allow_settings_change`) move to `run_history.json` first, with
+    `until_step`, the step of the checkpoint the new settings resume from (`resume_from`, else the folder's last);
+    a run that restarts from no checkpoint keeps nothing of them."""
     if not is_main_process:
         return
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     recorded = json.loads((out / RUN_FILE).read_text()) if (out / RUN_FILE).exists() else settings
-    if recorded != settings:
-        history = run_history(output_dir)
-        checkpoint = get_last_checkpoint(output_dir)
-        until = int(checkpoint.rsplit("-", 1)[1]) if checkpoint else 0
-        (out / HISTORY_FILE).write_text(json.dumps([*history, {"until_step": until, "settings": recorded}], indent=2))
+    checkpoint = resume_from or get_last_checkpoint(output_dir)
+    step = re.search(r"checkpoint-(\d+)$", str(checkpoint or "").rstrip("/"))
+    if recorded != settings and step:
+        entry = {"until_step": int(step.group(1)), "settings": recorded}
+        (out / HISTORY_FILE).write_text(json.dumps([*run_history(output_dir), entry], indent=2))
     (out / RUN_FILE).write_text(json.dumps(settings, indent=2))
 
 

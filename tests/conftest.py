@@ -1,5 +1,6 @@
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +37,8 @@ def start_quick_demo(out: Path) -> None:
     cmd = [sys.executable, "-m", "efficient_reasoning.demo", "--preset", "quick", "--output_dir", str(out),
            "--no_check"]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # its own process group: an interrupted session stops it with its verifier workers
+    process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     DEMO.update(process=process, out=out, log=Path(log.name))
 
 
@@ -53,7 +55,8 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_sessionfinish(session):
     if DEMO.get("process") is not None and DEMO["process"].poll() is None:  # interrupted
-        DEMO["process"].kill()
+        os.killpg(DEMO["process"].pid, signal.SIGKILL)
+        DEMO["process"].wait()
 
 
 @pytest.fixture(scope="session")

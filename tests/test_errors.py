@@ -135,6 +135,8 @@ CASES = {
          "does not exist"),
         ("output is a file", lambda f: ["--models", f["model"], "--backend", "transformers", "--output_dir",
                                         f["file"]], "is a file"),
+        ("missing model", lambda f: ["--models", "./no/such/model", "--backend", "transformers"],
+         "--models: local model folder"),
     ]),
     "tiny": (tiny.main, [
         ("range", lambda f: ["--output_dir", f["out"], "--hidden_size", 0], "--hidden_size must be >= 1, got 0"),
@@ -305,6 +307,13 @@ def test_a_run_continued_with_other_settings_keeps_the_earlier_ones(tmp_path):
     log = [{"step": 5, "efficiency/accuracy": 1.0, "efficiency/alpha": 0.4}]
     (out / "trainer_state.json").write_text(json.dumps({"log_history": log}))
     assert load_run(out).label == "α=0.4 from step 5 (other settings before: run_history.json)"
+    # resumed from a chosen checkpoint: its step; restarted from none: the earlier settings trained nothing kept
+    record_training_run(str(out), first, resume_from=str(out / "checkpoint-2"))
+    assert run_history(str(out))[-1] == {"until_step": 2, "settings": second}
+    fresh = tmp_path / "fresh"
+    record_training_run(str(fresh), first)
+    record_training_run(str(fresh), second)
+    assert run_history(str(fresh)) == [] and json.loads((fresh / RUN_FILE).read_text()) == second
 
 
 # Help, Ctrl-C, --debug and bugs.

@@ -11,7 +11,6 @@ from datasets import Dataset
 
 from efficient_reasoning import dpo, grpo, sft
 from efficient_reasoning.rewards import CorrectnessReward
-from efficient_reasoning.utils import record_training_run, training_settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -131,10 +130,10 @@ def test_logged_reward_is_the_penalized_one_and_model_card_states_the_run(tmp_pa
     monkeypatch.setattr(Verifier, "__call__", lambda self, completions, golds, finished=None: [1.0] * len(golds))
     path = recipe(tmp_path, tiny, "grpo", max_steps=1, max_completion_length=8, save_strategy="no",
                   length_penalty_alpha=0.2)  # fmt: skip
-    # the folder holds a run of alpha 0.1 (no checkpoint), continued with --allow_settings_change
-    earlier = training_settings("grpo", *grpo.parse(["--config", str(path), "--length_penalty_alpha", "0.1"]))
-    record_training_run(str(tmp_path / "grpo"), earlier)
-    train(grpo, ["--config", str(path), "--allow_settings_change", "true"])
+    # a run of alpha 0.1 saved at step 1, continued to step 2 at alpha 0.2 with --allow_settings_change
+    train(grpo, ["--config", str(path), "--length_penalty_alpha", "0.1", "--save_strategy", "steps",
+                 "--save_steps", "1"])  # fmt: skip
+    train(grpo, ["--config", str(path), "--max_steps", "2", "--allow_settings_change", "true"])
     logged = json.loads((tmp_path / "grpo" / "trainer_state.json").read_text())["log_history"][0]
     assert logged["efficiency/accuracy"] == 1.0 and logged["efficiency/reward"] < 1.0
     assert logged["rewards/correctness/mean"] == pytest.approx(logged["efficiency/reward"])  # as documented
@@ -144,4 +143,4 @@ def test_logged_reward_is_the_penalized_one_and_model_card_states_the_run(tmp_pa
     assert f"- dataset: `{tiny / 'arithmetic.jsonl'}`" in card
     assert "- columns: `question 'problem', gold answer 'answer'`" in card
     assert "- prompt template: `Please reason step by step" in card and "- length_penalty_alpha: `0.2`" in card
-    assert "- earlier settings of this run: `until step 0: length_penalty_alpha=0.1 (run_history.json)`" in card
+    assert "- earlier settings of this run: `until step 1: length_penalty_alpha=0.1 (run_history.json)`" in card

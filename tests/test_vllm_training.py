@@ -39,8 +39,9 @@ def test_one_process_samples_from_the_trained_weights(quick_demo, vllm_host, tmp
 
 
 @pytest.mark.parametrize("config", ["zero2.yaml", "zero3.yaml"])
-def test_every_rank_uses_the_whole_group_with_vllm(quick_demo, tmp_path, config):
+def test_every_rank_uses_the_whole_group_with_vllm(quick_demo, vllm_host, tmp_path, config):
     demo, _ = quick_demo
+    vllm_host.close()  # its engine's threads would take the cores from the 2 ranks (a later command restarts it)
     extra = ["--vllm", "--max_completion_length", "160", "--prompt_template", "{question}", "--alpha", "0.4"]
     ranks = launch(config, demo / "sft", demo / "data" / "train.jsonl", tmp_path, *extra, env=vllm_cpu.env())
     ranks = ranks["rloo:paper"]

@@ -16,6 +16,7 @@ imports it once and runs one command after another (each builds and drops its ow
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import os
@@ -88,9 +89,12 @@ def run_module(module: str, args: list[str]) -> None:
 
 
 class EngineHost:
-    """One process that hosts the CPU engine for many commands (`python tests/vllm_cpu.py --serve`): a request is
-    a line of JSON on its stdin (`module`, `args`, `stale`), its reply a line on its stdout; the commands' own output
-    goes to a log. After a failed command the process is replaced, so one failure cannot leak into the next."""
+    """One process that hosts the CPU engine for many commands (`python tests/vllm_cpu.py --serve`): a request is a
+    line of JSON on its stdin (`module`, `args`, `stale`), its reply a line on its stdout; the commands' own output
+    goes to a log; its OpenMP threads sleep while it waits for the next command (`OMP_WAIT_POLICY=PASSIVE`)
+    instead of spinning on the cores the tests need meanwhile. Each command starts from the host's environment
+    variables (TRL's colocated mode sets RANK, WORLD_SIZE and MASTER_PORT); after a failed command the process is
+    replaced, so one failure cannot leak into the next."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
@@ -99,7 +103,7 @@ class EngineHost:
         self.log = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self.log, text=True, cwd=REPO, env=env(),
+            stderr=self.log, text=True, cwd=REPO, env=env(PYTHONUNBUFFERED="1", OMP_WAIT_POLICY="PASSIVE"),
         )  # fmt: skip
 
     def run(self, module: str, *args: str, stale: bool = False, timeout: float = 600) -> None:
@@ -108,9 +112,12 @@ class EngineHost:
             self._start()
         self.log.seek(0)
         self.log.truncate()
-        self.process.stdin.write(json.dumps({"module": module, "args": list(args), "stale": stale}) + "\n")
-        self.process.stdin.flush()
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        try:
+            self.process.stdin.write(json.dumps({"module": module, "args": list(args), "stale": stale}) + "\n")
+            self.process.stdin.flush()
+            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        except BrokenPipeError:  # the host died
+            ready = [self.process.stdout]
         reply = json.loads(self.process.stdout.readline() or "null") if ready else None
         if not (reply or {}).get("ok"):
             self.log.seek(0)
@@ -120,9 +127,11 @@ class EngineHost:
             raise AssertionError(f"python -m {module} {' '.join(args)}\n{output}\n{why}")
 
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            self.log.close()
         self.process = None
 
 
@@ -135,6 +144,7 @@ def serve() -> None:
     from trl.generation.vllm_generation import VLLMGeneration
 
     sync_weights = VLLMGeneration.sync_weights
+    environment = dict(os.environ)
     for line in sys.stdin:  # `stale`: a broken trainer whose engine keeps generating with the initial weights
         request = json.loads(line)
         VLLMGeneration.sync_weights = (lambda self: None) if request["stale"] else sync_weights
@@ -143,6 +153,11 @@ def serve() -> None:
             reply = {"ok": True}
         except BaseException:
             reply = {"ok": False, "error": traceback.format_exc()[-5000:]}
+        os.environ.clear()
+        os.environ.update(environment)
+        gc.collect()  # the command's engine and model
+        sys.stdout.flush()
+        sys.stderr.flush()
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
 
