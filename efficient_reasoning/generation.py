@@ -228,10 +228,21 @@ class VLLMGenerator:
 
 
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
-    """The model, backend and sampling options of every command that samples (evaluation, rejection sampling).
-    Each has the name of the training option that means the same (first), and the earlier name (second)."""
+    """The model, generation and answer options of the commands that sample and score (evaluation, rejection
+    sampling)."""
     p.add_argument("--model_name_or_path", "--model", dest="model", metavar="MODEL", required=True,
                    help="Hub id or local folder")  # fmt: skip
+    add_generation_args(p)
+    p.add_argument("--chunk_size", type=int, default=256, help="prompts handed to the generator at once")
+    p.add_argument(
+        "--answer_extraction", choices=["paper", "boxed"], default="paper",
+        help="paper: last \\boxed{}, else the stated final answer, else math-verify's; boxed: last \\boxed{} only",
+    )  # fmt: skip
+
+
+def add_generation_args(p: argparse.ArgumentParser) -> None:
+    """The backend and sampling options of every command that generates (`generator_from_args` reads them all).
+    Each has the name of the training option that means the same (first), and the earlier name (second)."""
     p.add_argument("--model_revision", "--revision", dest="revision", metavar="REVISION", default="main")
     p.add_argument("--temperature", type=float, default=0.6)
     p.add_argument("--top_p", type=float, default=1.0)
@@ -252,12 +263,7 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vllm_max_model_length", "--max_model_len", dest="max_model_len", metavar="N", type=int,
                    default=None, help="vllm: context length (when not given: the model's)")  # fmt: skip
     p.add_argument("--batch_size", type=int, default=8, help="transformers backend: prompts per generate call")
-    p.add_argument("--chunk_size", type=int, default=256, help="prompts handed to the generator at once")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--answer_extraction", choices=["paper", "boxed"], default="paper",
-        help="paper: last \\boxed{}, else the stated final answer, else math-verify's; boxed: last \\boxed{} only",
-    )  # fmt: skip
 
 
 def check_sampling_args(
@@ -277,8 +283,8 @@ def check_sampling_args(
     check_range("--top_p", args.top_p, 0, 1, low_open=True)
     check_range("--max_completion_length", args.max_tokens, 1)
     check_range("--vllm_tensor_parallel_size", args.tensor_parallel_size, 1)
-    check_range("--vllm_gpu_memory_utilization", getattr(args, "gpu_memory_utilization", None), 0, 1, low_open=True)
-    check_range("--vllm_max_model_length", getattr(args, "max_model_len", None), 1)
+    check_range("--vllm_gpu_memory_utilization", args.gpu_memory_utilization, 0, 1, low_open=True)
+    check_range("--vllm_max_model_length", args.max_model_len, 1)
     check_range("--batch_size", args.batch_size, 1)
     check_range("--chunk_size", getattr(args, "chunk_size", None), 1)
     if "{question}" not in args.prompt_template:

@@ -15,8 +15,14 @@ import json
 from pathlib import Path
 
 from .cli import ArgumentParser, SettingError, check_input_path, check_output_dir, check_range, command
-from .data import PAPER_PROMPT
-from .generation import SamplingSettings, check_sampling_args, generator_from_args, render_prompts, write_jsonl
+from .generation import (
+    SamplingSettings,
+    add_generation_args,
+    check_sampling_args,
+    generator_from_args,
+    render_prompts,
+    write_jsonl,
+)
 from .utils import setup_logging
 from .verifier import last_boxed
 
@@ -32,19 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output_dir", default=None, help="where to write side_by_side.md and .jsonl")
     p.add_argument("--num_generations", "--num_samples", dest="num_samples", metavar="N", type=int, default=1,
                    help="completions per model and question")  # fmt: skip
-    p.add_argument("--temperature", type=float, default=0.6)
-    p.add_argument("--top_p", type=float, default=1.0)
-    p.add_argument("--max_completion_length", "--max_tokens", dest="max_tokens", metavar="N", type=int,
-                   default=32768, help="tokens per completion")  # fmt: skip
-    p.add_argument("--prompt_template", default=PAPER_PROMPT)
-    p.add_argument("--no_chat_template", action="store_true", help="send the prompt as plain text")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--backend", choices=["vllm", "transformers"], default="vllm")
-    p.add_argument("--model_revision", "--revision", dest="revision", metavar="REVISION", default="main")
-    p.add_argument("--vllm_tensor_parallel_size", "--tensor_parallel_size", dest="tensor_parallel_size", metavar="N",
-                   type=int, default=1, help="vllm: GPUs per model")  # fmt: skip
-    p.add_argument("--dtype", default=None, help="bfloat16 for vllm, float32 for transformers by default")
-    p.add_argument("--batch_size", type=int, default=8, help="transformers backend: prompts per generate call")
+    add_generation_args(p)
     return p
 
 

@@ -102,3 +102,21 @@ def test_rejection_sampling_is_the_same_on_both_backends(quick_demo, vllm_host, 
     assert (
         load_from_disk(str(tmp_path / "vllm" / "sft"))[:] == load_from_disk(str(tmp_path / "transformers" / "sft"))[:]
     )
+
+
+def test_side_by_side_is_the_same_on_both_backends(quick_demo, vllm_host, tmp_path):
+    """side_by_side generates with vLLM by default: its options reach the engine as evaluation's do."""
+    demo, _ = quick_demo
+    questions = [json.loads(line)["problem"] for line in problems(demo, 4).read_text().splitlines()]
+    for backend in ("vllm", "transformers"):
+        run(
+            vllm_host, "efficient_reasoning.side_by_side", "--models", str(demo / "sft"), "--backend", backend,
+            "--dtype", "float32", "--questions", *questions, "--no_chat_template", "--prompt_template", "{question}",
+            "--temperature", "0", "--max_completion_length", "160", "--output_dir", str(tmp_path / backend),
+        )  # fmt: skip
+    engine, reference = (
+        [json.loads(line) for line in (tmp_path / b / "side_by_side.jsonl").read_text().splitlines()]
+        for b in ("vllm", "transformers")
+    )
+    keys = ("question", "completion", "num_tokens", "finished", "answer")
+    assert len(reference) == 4 and [[r[k] for k in keys] for r in engine] == [[r[k] for k in keys] for r in reference]
