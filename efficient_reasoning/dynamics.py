@@ -16,6 +16,7 @@ from pathlib import Path
 from .cli import SettingError
 
 METHOD_FILE = "efficient_reasoning.json"  # the method's settings, written by the trainer when training starts
+HISTORY_FILE = "run_history.json"  # earlier settings of a run continued with `allow_settings_change`
 # (logged key, panel, line style): the trainer's efficiency/* metrics (README, "Logged metrics")
 PANELS = {
     "accuracy": [("efficiency/accuracy", "-")],
@@ -93,14 +94,16 @@ def load_run(run_dir: str | Path) -> Run:
     settings = method_settings(run_dir)
     settings.setdefault("length_penalty_alpha", history[0].get("efficiency/alpha"))
     label = run_label(settings, run_dir.name)
-    if changed := _settings_changed_at(run_dir):  # continued with other settings: the label holds from there on
-        label += f" from step {changed + 1} (other settings before: run_history.json)"
+    if earlier := run_history(run_dir):  # continued with other settings: the label holds from there on
+        label += f" from step {earlier[-1]['until_step'] + 1} (other settings before: {HISTORY_FILE})"
     return Run(label, sorted(history, key=lambda h: h["step"]))
 
 
-def _settings_changed_at(run_dir: Path) -> int | None:
-    path = run_dir / "run_history.json"  # utils.HISTORY_FILE (utils imports torch; this module does not)
-    return json.loads(path.read_text())[-1]["until_step"] if path.exists() else None
+def run_history(run_dir: str | Path) -> list[dict]:
+    """The earlier settings of the run in `run_dir` (`run_history.json`, written by `utils.record_training_run`),
+    oldest first; [] for a run never continued with other settings."""
+    path = Path(run_dir) / HISTORY_FILE
+    return json.loads(path.read_text()) if path.exists() else []
 
 
 def smooth(values: list[float], weight: float) -> list[float]:

@@ -15,6 +15,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from transformers.trainer_utils import get_last_checkpoint
 
 from .cli import MissingPathError, NotAFolderError, SettingError, UsageError
+from .dynamics import HISTORY_FILE, run_history
 
 logger = logging.getLogger(__name__)
 
@@ -370,7 +371,6 @@ def check_reward_parameters(training_args, given: dict[str, str]) -> None:
 # extension with other settings is refused.
 
 RUN_FILE = "run.json"
-HISTORY_FILE = "run_history.json"  # earlier settings of a run continued with `allow_settings_change`
 
 
 def training_settings(method: str, script_args, training_args, model_args) -> dict:
@@ -450,13 +450,6 @@ def record_training_run(
         entry = {"until_step": int(step.group(1)), "settings": recorded}
         (out / HISTORY_FILE).write_text(json.dumps([*run_history(output_dir), entry], indent=2))
     (out / RUN_FILE).write_text(json.dumps(settings, indent=2))
-
-
-def run_history(output_dir: str) -> list[dict]:
-    """The earlier settings of the run in `output_dir` (`run_history.json`), oldest first; [] for a run never
-    continued with other settings."""
-    path = Path(output_dir) / HISTORY_FILE
-    return json.loads(path.read_text()) if path.exists() else []
 
 
 def history_note(output_dir: str) -> str | None:
