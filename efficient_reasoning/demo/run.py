@@ -1,7 +1,7 @@
 """The CPU demo: an over-thinking tiny model on problems of 4 difficulty levels, the length penalty at several
 alphas, and what it does per level.
 
-    python -m efficient_reasoning.demo                      # default preset, about 4 minutes on 2 cores
+    python -m efficient_reasoning.demo                      # default preset, about 5 minutes on 2 cores
     python -m efficient_reasoning.demo --preset quick       # fewer RL steps and held-out problems, no ablation
     python -m efficient_reasoning.demo --preset long --output_dir data/demo-long
 
