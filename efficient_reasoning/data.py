@@ -20,10 +20,12 @@ from datasets import Dataset, DatasetDict, load_dataset, load_from_disk
 
 from .cli import (
     ArgumentParser,
+    ItemList,
     MissingPathError,
     SettingError,
     check_output_dir,
     check_range,
+    check_utf8,
     command,
     hub_repo_id,
 )
@@ -71,6 +73,8 @@ def load_any(name: str, config: str | None = None, split: str = "train") -> Data
     if path.suffix in _LOCAL_SUFFIXES:
         if not path.exists():
             raise MissingPathError(f"dataset file not found: {name}")
+        if path.suffix != ".parquet":
+            check_utf8(path)
         try:
             return load_dataset(_LOCAL_SUFFIXES[path.suffix], data_files=str(path), split="train")
         except StopIteration:  # what `datasets` raises for a file with no rows
@@ -222,7 +226,8 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(description=__doc__)
     parser.add_argument("--dataset_name", default="AI-MO/NuminaMath-CoT", help="Hub id or local file/folder")
     parser.add_argument("--dataset_train_split", "--split", dest="split", metavar="SPLIT", default="train")
-    parser.add_argument("--sources", default=",".join(NUMINA_SOURCES), help="comma-separated; 'all' keeps every one")
+    parser.add_argument("--sources", action=ItemList, default=",".join(NUMINA_SOURCES),
+                        help="separated by commas or spaces; 'all' keeps every one")  # fmt: skip
     parser.add_argument("--num_prompts", "--num_samples", dest="num_prompts", metavar="N", type=int, default=3200,
                         help="rows to keep (>= 1)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=42)

@@ -41,6 +41,24 @@ def checkpoints(run_dir: Path) -> list[Path]:
     return sorted(folders, key=_step)
 
 
+def is_complete(checkpoint: Path) -> bool:
+    """Whether a checkpoint's save finished: the Trainer writes `trainer_state.json` last (after the weights, the
+    optimizer, the scheduler and the RNG states), so a save killed midway leaves none or an unreadable one."""
+    try:
+        return "global_step" in json.loads((checkpoint / "trainer_state.json").read_text())
+    except (OSError, ValueError):
+        return False
+
+
+def last_complete_checkpoint(run_dir: str | Path) -> tuple[Path | None, list[Path]]:
+    """The last checkpoint of a run whose save finished, and the later ones skipped as half-written."""
+    found = checkpoints(Path(run_dir))
+    skipped = []
+    while found and not is_complete(found[-1]):
+        skipped.append(found.pop())
+    return (found[-1] if found else None), skipped
+
+
 def method_settings(run_dir: Path) -> dict:
     """alpha and estimator of a run: the file the trainer writes when training starts, else the model card."""
     path = run_dir / METHOD_FILE
@@ -123,6 +141,14 @@ def series(history: list[dict], key: str) -> tuple[list[int], list[float]]:
     return [s for s, _ in points], [v for _, v in points]
 
 
+def step_axis(ax) -> None:
+    """The training step on the x axis, ticked at whole steps only."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel("training step")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _lines(ax, x, y, color, style, label, smoothing) -> None:
     if not x:
         return
@@ -150,7 +176,7 @@ def plot_dynamics(runs: list[Run], path: Path, smoothing: float = 0.6) -> Path:
         if title in ("accuracy", "truncated fraction"):
             ax.set_ylim(-0.03, 1.03)
     for ax in axes[1]:
-        ax.set_xlabel("training step")
+        step_axis(ax)
     axes[0][0].legend(fontsize=8)
     fig.suptitle(f"training dynamics (smoothing {smoothing:g}, raw values faint)", fontsize=10)
     fig.tight_layout()
@@ -195,7 +221,7 @@ def plot_checkpoints(folders: list[str | Path], output_dir: Path) -> list[Path]:
             tok.plot(steps, [m["avg_tokens"] for _, m in points], marker="o", color=f"C{i % 10}", label=label)
         acc.set_ylim(-0.03, 1.03)
         for ax, name in ((acc, "average pass rate"), (tok, "average generated tokens")):
-            ax.set_xlabel("training step")
+            step_axis(ax)
             ax.set_ylabel(name)
             ax.grid(alpha=0.3)
         acc.legend(fontsize=8)

@@ -25,7 +25,16 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .cli import ArgumentParser, MissingPathError, SettingError, check_output_dir, check_range, command
+from .cli import (
+    ArgumentParser,
+    ItemList,
+    MissingPathError,
+    SettingError,
+    check_output_dir,
+    check_range,
+    command,
+    read_text,
+)
 from .data import load_any, require_columns
 from .generation import (
     JsonlLog,
@@ -34,10 +43,12 @@ from .generation import (
     check_run_config,
     check_sampling_args,
     generator_from_args,
+    prompt_template,
     record_run_config,
     render_prompts,
     sample_and_score,
     sampling_from_args,
+    truncation_warning,
 )
 from .metrics import PAPER_CUTOFFS, by_level, cutoff_curve, summarize
 from .target_length import TARGET_TEMPLATE, target_errors, with_budget
@@ -65,6 +76,7 @@ class Benchmark:
     parts: tuple[tuple[str, str, int], ...] = ()  # (Hub config, local file, level) of sets evaluated as one
     json_field: str | None = None  # local .json files hold their rows in this key (BBH: "examples")
     local_columns: tuple[tuple[str, str], ...] = ()  # (column, dotted path) where the local file nests a column
+    optional_columns: bool = False  # the id and level columns are read where the file has them (--data_file)
 
     def gold(self, raw) -> str | None:
         if raw is None:
@@ -140,7 +152,7 @@ def _load_rows(bench: Benchmark, path: str | None, hub_config: str | None):
     if bench.json_field and path.endswith(".json"):
         if not Path(path).exists():
             raise MissingPathError(f"dataset file not found: {path}")
-        data = json.loads(Path(path).read_text())
+        data = json.loads(read_text(path))
         if not isinstance(data, dict) or not isinstance(data.get(bench.json_field), list):
             raise SettingError(f"{path}: expected a JSON object with a {bench.json_field!r} list of rows")
         dataset = Dataset.from_list(data[bench.json_field])
@@ -175,6 +187,10 @@ def _load_part(bench: Benchmark, path: str | None, hub_config: str | None, limit
     dataset = _load_rows(bench, path, hub_config)
     columns = [bench.question_column, bench.answer_column] + ([bench.choices_column] if bench.choices_column else [])
     require_columns(dataset, columns, f"{source} ({bench.name})")
+    if bench.optional_columns:
+        present = dataset.column_names
+        bench = replace(bench, id_column=bench.id_column if bench.id_column in present else None,
+                        level_column=bench.level_column if bench.level_column in present else None)  # fmt: skip
     problems, errors = [], []
     for index, row in enumerate(dataset):
         where = f"{source}:{index + 1}" if path else f"{source} row {index}"
@@ -225,7 +241,7 @@ def evaluate_benchmark(
     samples = [r for r in log.rows if r["problem_id"] in ids and r["sample_index"] < k]
     metrics = summarize(samples, seed=settings.seed)
     metrics["cutoffs"] = cutoff_curve(samples, settings.max_tokens, cutoffs)
-    if bench.level_column or bench.parts:
+    if any(s.get("level") is not None for s in samples):
         metrics["by_level"] = by_level(samples)
     if target_tokens is not None:  # the prompt asked for this many tokens: how far the used ones land from it
         used = [s["num_tokens"] for s in samples]
@@ -271,12 +287,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = ArgumentParser(description=__doc__)
     add_sampling_args(p)
     p.add_argument("--output_dir", required=True)
-    p.add_argument("--benchmarks", default="gsm8k,math500,aime24", help=f"comma-separated of {sorted(BENCHMARKS)}")
+    p.add_argument("--benchmarks", action=ItemList, default="gsm8k,math500,aime24",
+                   help=f"of {sorted(BENCHMARKS)}, separated by commas or spaces")  # fmt: skip
     p.add_argument(
         "--num_generations",
         "--k",
         dest="k",
         metavar="K",
+        action=ItemList,
         default=None,
         help="samples per problem (the k of the pass rate over k samples): '2' for all, or 'math500=3,aime24=10' "
         "(unset: each benchmark's own k, e.g. "
@@ -287,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="first N problems per benchmark")
     p.add_argument(
         "--cutoffs",
+        action=ItemList,
         default=",".join(map(str, PAPER_CUTOFFS)),
         help="token limits of the generation-cutoff baseline, derived from these samples (those <= "
         "max_completion_length)",
@@ -300,8 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--target_tokens",
-        type=int,
-        nargs="+",
+        action=ItemList,
+        kind=int,
         default=None,
         metavar="N",
         help="target-length control: for each N, state the budget in the prompt (--target_length_template) and "
@@ -361,7 +380,19 @@ def main(argv: list[str] | None = None, generator=None, target_tokens: int | Non
     for item in args.data_file:  # a file under a new name: a math benchmark with `problem` and `answer` columns
         name = item.partition("=")[0]
         if name in names and name not in benchmarks:
-            benchmarks[name] = Benchmark(name, "", None, "", "", "problem", "answer", k=1)
+            benchmarks[name] = Benchmark(
+                name,
+                "",
+                None,
+                "",
+                "",
+                "problem",
+                "answer",
+                k=1,
+                id_column="id",
+                level_column="level",
+                optional_columns=True,
+            )
     unknown = [n for n in names if n not in benchmarks]
     if unknown:
         raise SettingError(f"unknown benchmark(s) {unknown}; choose from {sorted(benchmarks)}")
@@ -410,7 +441,18 @@ def main(argv: list[str] | None = None, generator=None, target_tokens: int | Non
                 choice_settings if bench.kind == "choice" else settings, cutoffs, target_tokens,
             )  # fmt: skip
             m = results[name]
-            print(f"{name}: pass rate {m['pass_rate']:.3f}, avg tokens {m['avg_tokens']:.1f} (k={m['k']})")
+            print(f"{name}: pass rate {m['pass_rate']:.3f}, avg tokens {m['avg_tokens']:.1f}, "
+                  f"{m['truncated_frac']:.0%} hit the token limit (k={m['k']}) -> {out_dir / name}")  # fmt: skip
+            if m["truncated_frac"] > 0.5:  # loads the model for its tokenizer only when something is wrong
+                logger.warning(
+                    truncation_warning(
+                        name,
+                        m["truncated_frac"],
+                        f"--max_completion_length {args.max_tokens}",
+                        generator.tokenizer,
+                        generator.eos_token_ids,
+                    )
+                )
     finally:
         verifier.close()
     return results
@@ -435,6 +477,7 @@ def evaluate_targets(args: argparse.Namespace, argv: list[str]) -> dict[int, dic
     if any(n < 1 for n in args.target_tokens):
         raise SettingError(f"--target_tokens must be >= 1, got {args.target_tokens}")
     generator = LazyGenerator(lambda: generator_from_args(args))
+    args.prompt_template = prompt_template(args)  # each budget is stated in the same template
     results, summary = {}, {}
     for n in args.target_tokens:
         budgeted = [

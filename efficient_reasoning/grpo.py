@@ -23,6 +23,7 @@ from .data import load_script_dataset, to_prompts
 from .target_length import add_target_lengths
 from .utils import (
     check_hub_access,
+    check_launch_precision,
     check_model_path,
     check_reward_parameters,
     check_training_paths,
@@ -117,6 +118,7 @@ def main(
     fill_reward_names(training_args)
     # Settings, paths and data first: each mistake fails in one line before a model is downloaded.
     check_training_paths(training_args, model_args)
+    check_launch_precision(training_args)
     settings = training_settings("grpo", script_args, training_args, model_args)
     check_training_run(training_args.output_dir, settings, script_args.allow_settings_change)
     train_dataset = load_train_dataset(script_args)
@@ -132,6 +134,10 @@ def main(
     if training_args.push_to_hub:
         check_hub_access(training_args.hub_token)
     check_model_path(model_args.model_name_or_path)
+    if training_args.use_vllm and training_args.vllm_mode == "colocate":
+        from .vllm_cpu import check_cpu_engine_supports
+
+        check_cpu_engine_supports(model_args.model_name_or_path, "model_name_or_path", "train with --use_vllm false")
     if report_finished(training_args):  # before any model loads
         return
 

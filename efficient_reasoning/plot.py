@@ -16,11 +16,11 @@ import argparse
 import csv
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from .cli import ArgumentParser, MissingPathError, SettingError, check_output_dir, check_range, command
+from .cli import ArgumentParser, ItemList, MissingPathError, SettingError, check_output_dir, check_range, command
 
 BENCHMARK_TITLES = {"gsm8k": "GSM8K", "math500": "MATH500", "aime24": "AIME 2024", "aime25": "AIME 2025", "amc": "AMC"}
 FIELD_MODELS = {"1.5B": "DeepSeek-R1-Distill-Qwen-1.5B", "7B": "DeepSeek-R1-Distill-Qwen-7B"}
@@ -155,11 +155,13 @@ def result_points(folder: Path, label: str, with_cutoffs: bool) -> list[Point]:
 
 
 def pareto_front(points: list[Point]) -> list[Point]:
-    """Points no other point beats on both axes (fewer or equal tokens and higher or equal pass rate)."""
+    """Points no other point beats on both axes (fewer or equal tokens and higher or equal pass rate); a point that
+    solves nothing is never on it (answering nothing at all costs no tokens)."""
     front = [
         p
         for p in points
-        if not any(
+        if p.pass_rate > 0
+        and not any(
             q.tokens <= p.tokens and q.pass_rate >= p.pass_rate and (q.tokens, q.pass_rate) != (p.tokens, p.pass_rate)
             for q in points
         )
@@ -172,13 +174,33 @@ FIELD_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*", "<", ">", "p", "d", "1"
 PROTOCOL_COLORS = ("C1", "C2", "C4", "C5", "C6", "C8")
 
 
+LABEL_OFFSETS = ((4, 4), (4, -11), (4, 15), (4, -22), (4, 26), (-40, 4), (-40, -11), (4, -33))
+
+
+def annotate_apart(fig, ax, points: list[Point]) -> list:
+    """Name each point beside it, at the first of `LABEL_OFFSETS` where its label overlaps no label placed before
+    (points close together, such as the paper's alphas, would otherwise print over each other)."""
+    renderer = fig.canvas.get_renderer()
+    placed, texts = [], []
+    for p in sorted(points, key=lambda p: (p.tokens, -p.pass_rate)):
+        for offset in LABEL_OFFSETS:
+            text = ax.annotate(p.label, (p.tokens, p.pass_rate), textcoords="offset points", xytext=offset, fontsize=7)
+            box = text.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed) or offset == LABEL_OFFSETS[-1]:
+                break
+            text.remove()
+        placed.append(box)
+        texts.append(text)
+    return texts
+
+
 def plot_benchmark(
     points: list[Point], benchmark: str, path: Path, ylim: tuple[float, float] | None = None, legend: bool = False
 ):
     """Pass rate against tokens, with the cutoff curves and the Pareto frontier of our and the paper's points.
     `legend`: name the models in the legend, each with its own marker, instead of beside their points (for points
-    that crowd together). The field's points always are in the legend, a colour per protocol and a marker per
-    method, with the protocols spelled out below the axes. Returns the (closed) figure."""
+    that crowd together). The field's points are named beside them, a marker per method, with a legend entry per
+    protocol (its colour) and the protocols spelled out below the axes. Returns the (closed) figure."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -187,6 +209,7 @@ def plot_benchmark(
     field = [p for p in points if p.source == "field"]
     protocols = field_protocols(field)
     fig, ax = plt.subplots(figsize=(11, 5 + 0.25 * len(protocols)) if field else (7, 5))
+    named: list[Point] = []  # models named beside their points
     for source, style in (("paper", {"color": "0.55", "ls": "--"}), ("ours", {"color": "C0", "ls": "-"})):
         curve = sorted((p for p in points if p.source == source and p.kind == "cutoff"), key=lambda p: p.tokens)
         if curve:
@@ -197,8 +220,8 @@ def plot_benchmark(
             color = style["color"] if source == "paper" else f"C{(i + 1) % 10}"
             marker = "x" if source == "paper" else (MARKERS[i % len(MARKERS)] if legend else "o")
             ax.scatter(p.tokens, p.pass_rate, marker=marker, color=color, zorder=3, label=p.label if legend else None)
-            if not legend:
-                ax.annotate(p.label, (p.tokens, p.pass_rate), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        if not legend:
+            named += models
     protocol_ids = dict.fromkeys(p.protocol for p in field)
     colors = {name: PROTOCOL_COLORS[i % len(PROTOCOL_COLORS)] for i, name in enumerate(protocol_ids)}
     methods = list(dict.fromkeys(p.label.rsplit(" [", 1)[0] for p in field))  # one marker per method, any protocol
@@ -218,14 +241,21 @@ def plot_benchmark(
         ax.set_ylim(*ylim)
     ax.set_title(BENCHMARK_TITLES.get(benchmark, benchmark))
     ax.grid(alpha=0.3)
-    if field:
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="[protocol]", title_fontsize=7)
+    if field:  # each method named beside its points; the legend gives a colour per protocol, not a row per point
+        from matplotlib.patches import Patch
+
+        handles = [h for h, label in zip(*ax.get_legend_handles_labels()) if label not in {p.label for p in field}]
+        handles += [Patch(color=colors[name], label=f"[{name}]") for name in protocol_ids]
+        ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="protocol",
+                  title_fontsize=7)  # fmt: skip
+        named += [replace(p, label=p.label.rsplit(" [", 1)[0]) for p in field]
         caption = "Protocols differ between sources; compare points only within one protocol.\n" + "\n".join(protocols)
         fig.text(0.01, 0.01, caption, fontsize=7, va="bottom")
         fig.tight_layout(rect=(0, 0.03 + 0.035 * len(protocols), 1, 1))
     else:
         ax.legend(fontsize=8, loc="lower right")
         fig.tight_layout()
+    annotate_apart(fig, ax, named)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return fig
@@ -270,7 +300,7 @@ def nearest_published(points: list[Point]) -> list[str]:
             *lines]  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> list[Path]:
+def build_parser() -> ArgumentParser:
     parser = ArgumentParser(description=__doc__)
     parser.add_argument("--results", nargs="*", default=[], help="evaluation output folders, one per model")
     parser.add_argument("--labels", nargs="*", default=None, help="a label per results folder (default: its name)")
@@ -285,7 +315,8 @@ def main(argv: list[str] | None = None) -> list[Path]:
         "--field_model", default=None,
         help="the base model of the field's results: a name or 1.5B / 7B (default: the --paper model)",
     )  # fmt: skip
-    parser.add_argument("--benchmarks", nargs="*", default=None, help="plot only these benchmarks (default: all)")
+    parser.add_argument("--benchmarks", action=ItemList, default=None,
+                        help="plot only these benchmarks, separated by commas or spaces (default: all)")  # fmt: skip
     parser.add_argument("--output_dir", required=True)
     parser.add_argument("--runs", nargs="*", default=[], help="training output_dirs: dynamics.png of their logs")
     parser.add_argument(
@@ -295,6 +326,11 @@ def main(argv: list[str] | None = None) -> list[Path]:
         "--targets", nargs="*", default=[], help="`evaluate --target_tokens` folders: targets_BENCHMARK.png"
     )
     parser.add_argument("--smoothing", type=float, default=0.6, help="EMA weight of the training-dynamics lines")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> list[Path]:
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     if not (args.results or args.paper or args.field or args.runs or args.checkpoints or args.targets):
@@ -331,6 +367,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
         except ValueError as error:
             parser.error(str(error))
     if args.benchmarks is not None:
+        args.benchmarks = args.benchmarks.split(",")
         points = [p for p in points if p.benchmark in args.benchmarks]
         if not points:
             parser.error(f"no points for the benchmarks {args.benchmarks}")

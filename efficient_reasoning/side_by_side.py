@@ -14,12 +14,13 @@ import argparse
 import json
 from pathlib import Path
 
-from .cli import ArgumentParser, SettingError, check_input_path, check_output_dir, check_range, command
+from .cli import ArgumentParser, SettingError, check_input_path, check_output_dir, check_range, command, read_text
 from .generation import (
     SamplingSettings,
     add_generation_args,
     check_sampling_args,
     generator_from_args,
+    prompt_template,
     render_prompts,
     write_jsonl,
 )
@@ -46,7 +47,7 @@ def read_questions(args: argparse.Namespace) -> list[str]:
     questions = list(args.questions or [])
     if args.questions_file:
         check_input_path(args.questions_file, "--questions_file", folder=False)
-        lines = Path(args.questions_file).read_text().splitlines()
+        lines = read_text(args.questions_file).splitlines()
         from_file = [line.strip() for line in lines if line.strip()]
         if not from_file:
             raise SettingError(f"{args.questions_file}: no questions (one per line)")
@@ -57,7 +58,8 @@ def read_questions(args: argparse.Namespace) -> list[str]:
 def answer(args: argparse.Namespace, model: str, questions: list[str], settings: SamplingSettings) -> list[list]:
     """`num_samples` generations per question from one model."""
     generator = generator_from_args(argparse.Namespace(**{**vars(args), "model": model}), "--models")
-    prompts = render_prompts(generator.tokenizer, questions, settings.template, settings.use_chat_template)
+    template = prompt_template(args, model)  # each model with the prompt it was trained with, unless one is given
+    prompts = render_prompts(generator.tokenizer, questions, template, settings.use_chat_template)
     return generator.generate(
         prompts, args.num_samples, settings.temperature, settings.top_p, settings.max_tokens, settings.seed
     )
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         check_output_dir(args.output_dir, inputs=[("--models", m) for m in args.models])
     questions = read_questions(args)
     settings = SamplingSettings(
-        args.prompt_template, not args.no_chat_template, args.temperature, args.top_p, args.max_tokens, args.seed
+        args.prompt_template or "", not args.no_chat_template, args.temperature, args.top_p, args.max_tokens, args.seed
     )
     from .evaluate import free_accelerator_memory
 

@@ -13,6 +13,7 @@ from trl import GRPOTrainer
 
 from .configs import EfficientReasoningConfig
 from .dynamics import METHOD_FILE
+from .generation import truncation_warning
 from .length_rewards import LENGTH_REWARDS, compute_length_reward, reward_settings
 from .objective import ADVANTAGE_ESTIMATORS, correctness_mask
 from .rewards import CorrectnessReward
@@ -54,6 +55,12 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
             timeout=args.verifier_timeout, num_workers=args.verifier_num_workers, extraction=args.answer_extraction
         )
         self.correctness = CorrectnessReward(verifier)
+        if args.use_vllm and args.vllm_mode == "colocate":
+            from .vllm_cpu import is_cpu_platform, keep_freed_memory, keep_plain_weights
+
+            if is_cpu_platform():  # TRL's weight sync needs the plain weights there
+                keep_plain_weights()
+                keep_freed_memory()
         super().__init__(model, reward_funcs=[self.correctness], args=args, **kwargs)
         self.correctness.eos_token_ids = list(self.eos_token_ids)
         self.correctness.pad_token_id = self._tokenizer.pad_token_id
@@ -100,11 +107,12 @@ class EfficientReasoningGRPOTrainer(MethodModelCardMixin, GRPOTrainer):
         ).view(-1)
         self.last_group_scores = {"correct": correct, "lengths": lengths, "finished": finished, "rewards": rewards}
         self._log_group_metrics(mode, correct, lengths, finished, rewards, alpha)
-        if not finished.any() and self.accelerator.is_main_process:
-            logger.warning(
-                "step %d: all %d completions hit max_completion_length=%d without EOS (reward 0, nothing to learn); "
-                "raise max_completion_length", self.state.global_step, len(finished), self.max_completion_length
-            )  # fmt: skip
+        truncated = 1.0 - finished.mean().item()
+        warning = truncation_warning(f"step {self.state.global_step + 1}", truncated,
+                                     f"max_completion_length={self.max_completion_length} (reward 0)",
+                                     self._tokenizer, self.eos_token_ids)  # fmt: skip
+        if warning and self.accelerator.is_main_process:
+            logger.warning(warning)
         if has_target:
             self.last_group_scores["target_lengths"] = targets
             self._log_target_metrics(mode, lengths, targets)

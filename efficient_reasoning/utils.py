@@ -14,8 +14,8 @@ import yaml
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from transformers.trainer_utils import get_last_checkpoint
 
-from .cli import MissingPathError, NotAFolderError, SettingError, UsageError
-from .dynamics import HISTORY_FILE, run_history
+from .cli import MissingPathError, NotAFolderError, SettingError, UsageError, read_text
+from .dynamics import HISTORY_FILE, last_complete_checkpoint, run_history
 
 logger = logging.getLogger(__name__)
 
@@ -38,14 +38,17 @@ def fill_alpha(training_args, alpha: float | None = None) -> None:
     has no effect on the run."""
     if alpha is None:
         found = reward_alpha(training_args)
-        if found is None:
-            for name in NAME_FIELDS:
-                value = getattr(training_args, name, None)
-                if isinstance(value, str) and "{alpha}" in value:
-                    raise SettingError(
-                        f"{name} {value!r}: length_reward={training_args.length_reward!r} has no alpha to fill "
-                        "{alpha} with; use {reward} or the reward's parameters, e.g. {length_reward}"
-                    )
+        if found is None:  # every name that would state a value with no effect, in one message
+            values = {name: getattr(training_args, name, None) for name in NAME_FIELDS}
+            named = {name: value for name, value in values.items() if isinstance(value, str) and "{alpha}" in value}
+            if named:
+                fields = ", ".join(f"{name} {value!r}" for name, value in named.items())
+                fix = " ".join(f"--{name} {value.replace('alpha{alpha}', '{reward}').replace('{alpha}', '{reward}')}"
+                               for name, value in named.items())  # fmt: skip
+                raise SettingError(
+                    f"{fields}: length_reward={training_args.length_reward!r} has no alpha to fill {{alpha}} with; "
+                    f"name the run by its reward instead, e.g. {fix}"
+                )
             return
         alpha = found[1]
     for name in NAME_FIELDS:
@@ -81,10 +84,12 @@ def last_checkpoint(training_args) -> str | None:
     if training_args.resume_from_checkpoint:
         return training_args.resume_from_checkpoint
     if os.path.isdir(training_args.output_dir):
-        checkpoint = get_last_checkpoint(training_args.output_dir)
+        checkpoint, skipped = last_complete_checkpoint(training_args.output_dir)
+        for folder in skipped:
+            logger.warning("Skipping %s: its save did not finish (no readable trainer_state.json)", folder)
         if checkpoint is not None:
             logger.info("Resuming from %s", checkpoint)
-        return checkpoint
+            return str(checkpoint)
     return None
 
 
@@ -136,6 +141,20 @@ def load_model(model_args, training_args):
     )
 
 
+EXAMPLE_QUESTION = "A box holds 12 pens. Sam buys 3 boxes and gives away 5 pens. How many pens does he have?"
+
+
+def launch_summary(accelerator) -> str:
+    """How the run was launched: the distributed type, processes, DeepSpeed's ZeRO stage, mixed precision."""
+    state = accelerator.state
+    parts = [str(state.distributed_type).split(".")[-1], f"{state.num_processes} process(es)"]
+    plugin = getattr(state, "deepspeed_plugin", None)
+    if plugin is not None:
+        parts.append(f"ZeRO-{plugin.zero_stage}")
+    parts.append(f"mixed precision {state.mixed_precision}")
+    return ", ".join(parts)
+
+
 class MethodModelCardMixin:
     """Adds a section with the method's settings, the base model, the data and the resolved run config to TRL's
     model card, on save and on push alike (both go through `create_model_card`)."""
@@ -171,11 +190,20 @@ class MethodModelCardMixin:
                 f"`{base_model}` (a local folder)" if local else f"[{base_model}](https://huggingface.co/{base_model})"
             )
             text = text.replace("[None](https://huggingface.co/None)", named)
-        details = {**data, **self.model_card_details(), "recipe": self.recipe or "(none: arguments only)"}
+        # TRL's quick-start question is small talk: ask what the model was trained on, in its prompt
+        from .data import PAPER_PROMPT
+
+        question = (data.get("prompt template") or PAPER_PROMPT).replace("{question}", EXAMPLE_QUESTION)
+        text = re.sub(r'^question = ".*"$', lambda _: f"question = {json.dumps(question)}", text, flags=re.M)
+        details = {**data, **self.model_card_details(), "recipe": self.recipe or "(none: arguments only)",
+                   "launch": launch_summary(self.accelerator)}  # fmt: skip
         if earlier := history_note(self.args.output_dir):
             details["earlier settings of this run"] = earlier
         settings = "\n".join(f"- {key}: `{value}`" for key, value in details.items())
         config = {k: v for k, v in self.args.to_dict().items() if not k.startswith("_") and "token" not in k}
+        plugin = getattr(self.accelerator.state, "deepspeed_plugin", None)
+        if config.get("deepspeed") is None and plugin is not None:  # launched with an accelerate DeepSpeed config
+            config["deepspeed"] = json.loads(json.dumps(plugin.deepspeed_config, default=str))
         section = (
             f'\n## {self.model_card_title}\n\nTrained with efficient-reasoning (Arora & Zanette, "Training Language '
             f'Models to Reason Efficiently", 2025).\n\n{settings}\n\n<details><summary>Run config</summary>\n\n'
@@ -258,13 +286,40 @@ def train_and_save(trainer, training_args, dataset_name: str | None, recipe: str
         trainer.push_to_hub(dataset_name=dataset_name)
 
 
+# What the libraries print on every run that tells the user nothing: (logger, start of the message)
+NOISE = (
+    ("DeepSpeed", "Setting accelerator to CPU"),  # DeepSpeed on a machine without a GPU, once per import
+    ("vllm.triton_utils.importing", "Triton is installed, but"),  # vLLM's CPU build
+)
+NOISY_WARNINGS = (r".*all_gather_into_tensor", r".*torch\.distributed\.reduce_op. is deprecated")  # FutureWarnings
+
+
+class _DropMessages(logging.Filter):
+    def __init__(self, prefix: str):
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.prefix)
+
+
 def setup_logging() -> None:
+    """INFO from the main process only (under `accelerate launch` every rank runs the script: the others log
+    errors), without the libraries' per-run noise (`NOISE`, `NOISY_WARNINGS`)."""
+    import warnings
+
     import datasets
     import transformers
 
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    main_process = int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0"))) == 0
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        level=logging.INFO if main_process else logging.ERROR)  # fmt: skip
     datasets.utils.logging.set_verbosity_warning()
-    transformers.utils.logging.set_verbosity_warning()
+    transformers.utils.logging.set_verbosity(logging.WARNING if main_process else logging.ERROR)
+    for name, prefix in NOISE:
+        logging.getLogger(name).addFilter(_DropMessages(prefix))
+    for pattern in NOISY_WARNINGS:
+        warnings.filterwarnings("ignore", message=pattern, category=FutureWarning)
 
 
 # The training commands' arguments: recipe and command line checked, their own options first in `--help`.
@@ -307,7 +362,7 @@ def parse_recipe(types, argv: list[str] | None, command: str):
         if not path.is_file():
             raise MissingPathError(f"--config: recipe file {recipe!r} does not exist")
         try:
-            config = yaml.safe_load(path.read_text())
+            config = yaml.safe_load(read_text(path))
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             where = f"{recipe}:{mark.line + 1}" if mark is not None else recipe
@@ -444,7 +499,7 @@ def record_training_run(
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     recorded = json.loads((out / RUN_FILE).read_text()) if (out / RUN_FILE).exists() else settings
-    checkpoint = resume_from or get_last_checkpoint(output_dir)
+    checkpoint = resume_from or last_complete_checkpoint(output_dir)[0]
     step = re.search(r"checkpoint-(\d+)$", str(checkpoint or "").rstrip("/"))
     if recorded != settings and step:
         entry = {"until_step": int(step.group(1)), "settings": recorded}
@@ -464,6 +519,21 @@ def history_note(output_dir: str) -> str | None:
         differ = ", ".join(f"{k}={old.get(k)!r}" for k in sorted({*old, *current}) if old.get(k) != current.get(k))
         stretches.append(f"until step {entry['until_step']}: {differ}")
     return f"{'; '.join(stretches)} ({HISTORY_FILE})"
+
+
+def check_launch_precision(training_args) -> None:
+    """`accelerate launch` passes its config's (or `--mixed_precision`'s) precision on to training, where it overrides
+    a recipe's `bf16: false` (and DeepSpeed then stops at start, on every rank, with a traceback): fail in one line,
+    before any model loads, naming both settings."""
+    launched = os.environ.get("ACCELERATE_MIXED_PRECISION", "no")
+    recipe = "bf16" if training_args.bf16 else "fp16" if training_args.fp16 else "no"
+    if launched in ("bf16", "fp16") and launched != recipe:
+        fix = "--mixed_precision no" if recipe == "no" else f"--mixed_precision {recipe}"
+        raise SettingError(
+            f"accelerate launch runs with mixed_precision {launched} (its --config_file or --mixed_precision) but the "
+            f"recipe trains with {'bf16: false, fp16: false' if recipe == 'no' else recipe + ': true'}: add {fix} to "
+            f"accelerate launch (a CPU recipe), or set --{launched} true"
+        )
 
 
 def check_training_paths(training_args, model_args) -> None:

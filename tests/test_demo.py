@@ -97,7 +97,7 @@ def test_reduced_demo_shows_the_direction_of_each_effect(quick_demo):
 
 
 @pytest.mark.slow
-def test_notebook_runs_every_cell(quick_demo, tmp_path):
+def test_notebook_runs_every_cell(quick_demo, tiny_real_run, tmp_path):
     """From a fresh working directory, as in Colab: the notebook clones the repository (here the local clone's
     committed state), enters it, trains and evaluates in subprocesses."""
     import nbformat
@@ -110,6 +110,7 @@ def test_notebook_runs_every_cell(quick_demo, tmp_path):
     fresh.mkdir()
     workdir.mkdir()
     (workdir / "demo").symlink_to(demo_out)  # the demo stages resume from the fixture's finished run
+    (workdir / "real-demo").symlink_to(tiny_real_run[0])  # so do the real-model experiment's
     nb = nbformat.read(REPO / "notebooks" / "efficient_reasoning.ipynb", as_version=4)
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     params.source += (
@@ -121,6 +122,7 @@ def test_notebook_runs_every_cell(quick_demo, tmp_path):
     metrics = json.loads((workdir / "results" / "lora-alpha0.2" / "math500" / "metrics.json").read_text())
     assert metrics["num_samples"] == 4
     assert (workdir / "plots" / "math500.png").exists()
+    assert (workdir / "real-demo" / "table.md").read_text() == (tiny_real_run[0] / "table.md").read_text()
 
 
 def test_report_tables_and_plots_by_level(tmp_path):
@@ -134,7 +136,7 @@ def test_report_tables_and_plots_by_level(tmp_path):
     assert json.loads((tmp_path / "summary.json").read_text())["checks"][0]["claim"] == checks[0][0]
 
 
-def test_seeds_write_a_row_per_seed_and_the_spread(tmp_path, monkeypatch):
+def test_seeds_write_a_row_per_seed_and_the_spread(tmp_path):
     from efficient_reasoning.demo import seeds
 
     s = PRESETS["quick"]
@@ -147,8 +149,7 @@ def test_seeds_write_a_row_per_seed_and_the_spread(tmp_path, monkeypatch):
         (folder / "summary.json").write_text(json.dumps({"results": results}))
         return check(results, settings)
 
-    monkeypatch.setattr(seeds, "run", fake_run)
-    assert not seeds.run_seeds(tmp_path, s, [0, 1, 2])  # seed 2's level-6 accuracy drop fails a check
+    assert not seeds.run_seeds(tmp_path, s, [0, 1, 2], run=fake_run)  # seed 2's level-6 accuracy drop fails a check
     rows = json.loads((tmp_path / "seeds.json").read_text())["rows"]
     assert [r["seed"] for r in rows] == [0, 1, 2] and [r["checks_passed"] for r in rows] == [5, 5, 4]
     assert rows[1]["tokens"]["RL alpha=0.4"] == 25.5 and rows[0]["hard_drop"] == 0.0

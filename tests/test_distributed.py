@@ -69,6 +69,14 @@ def test_every_rank_uses_the_whole_group_under_zero2(zero2_runs, run):
 
 
 @pytest.mark.slow
+def test_the_model_card_states_the_launch(zero2_runs, tmp_path_factory):
+    folder = next(iter(tmp_path_factory.getbasetemp().glob("zero2*"))) / "rloo-paper"
+    card = (folder / "README.md").read_text()
+    assert "- launch: `DEEPSPEED, 2 process(es), ZeRO-2, mixed precision no`" in card
+    assert "deepspeed: null" not in card and "zero_optimization:" in card  # the DeepSpeed config actually used
+
+
+@pytest.mark.slow
 def test_every_rank_uses_the_whole_group_under_zero3(tiny, tmp_path):
     check_ranks(launch("zero3.yaml", tiny / "model", tiny / "arithmetic.jsonl", tmp_path)["rloo:paper"])
 

@@ -124,3 +124,14 @@ def test_all_checkpoints(tiny_run, tmp_path, monkeypatch):
     assert written == [tmp_path / "plots" / "checkpoints_toy.png"] and written[0].read_bytes()[:8] == PNG
     with pytest.raises(ValueError, match="no checkpoint-N folders"):
         evaluate.main([*args[:1], str(tmp_path), *args[2:]])
+
+
+def test_short_runs_are_ticked_at_whole_steps(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    run = dynamics.load_run(write_state(tmp_path / "a", history(3, 0.1)))
+    figures = []
+    monkeypatch.setattr(plt, "close", figures.append)  # keep the figure the plot closes
+    dynamics.plot_dynamics([run], tmp_path / "d.png")
+    ticks = [tick for ax in figures[0].axes for tick in ax.get_xticks() if 1 <= tick <= 3]
+    assert ticks and all(tick == int(tick) for tick in ticks)  # a 3-step run would be ticked at 1.25, 1.5, ...

@@ -1,6 +1,7 @@
 """Every command's error path: a mistake the user can fix is one line on stderr, exit code 2, no traceback, and
 nothing loaded or written; bugs keep their traceback; Ctrl-C is one line and exit code 130."""
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -8,10 +9,23 @@ from pathlib import Path
 import pytest
 import yaml
 
-from efficient_reasoning import cli, data, dpo, evaluate, grpo, plot, rejection_sampling, sft, side_by_side, tiny
+from efficient_reasoning import (
+    cli,
+    data,
+    dpo,
+    evaluate,
+    grpo,
+    models,
+    plot,
+    rejection_sampling,
+    sft,
+    side_by_side,
+    tiny,
+)
 from efficient_reasoning.cli import SettingError, UsageError, run_command
+from efficient_reasoning.demo import cli as demo_cli
 from efficient_reasoning.demo import compare as demo_compare
-from efficient_reasoning.demo import run as demo_run
+from efficient_reasoning.demo import word_problems
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -143,15 +157,32 @@ CASES = {
         ("type", lambda f: ["--num_layers", "two"], "argument --num_layers: invalid int value: 'two'"),
         ("output is a file", lambda f: ["--output_dir", f["file"]], "is a file"),
     ]),
-    "demo": (demo_run.main, [
+    "models": (models.main, [
+        ("choice", lambda f: ["gpt-5", "--output_dir", f["out"]], "argument model: invalid choice: 'gpt-5'"),
+        ("output is a file", lambda f: ["smollm2-135m-instruct", "--output_dir", f["file"]], "is a file"),
+        ("tiny output is a file", lambda f: ["tiny", "--output_dir", f["file"]], "is a file"),
+    ]),
+    "word_problems": (word_problems.main, [
+        ("range", lambda f: ["--output_dir", f["out"], "--num_heldout", 0], "--num_heldout must be >= 1, got 0"),
+        ("output is a file", lambda f: ["--output_dir", f["file"]], "is a file"),
+    ]),
+    "demo": (demo_cli.main, [
         ("range", lambda f: ["--output_dir", f["out"], "--rl_steps", 0], "--rl_steps must be >= 1, got 0"),
-        ("type", lambda f: ["--output_dir", f["out"], "--alphas", "a,b"], "--alphas must be comma-separated"),
+        ("type", lambda f: ["--output_dir", f["out"], "--alphas", "a,b"], "--alphas: invalid float value: 'a'"),
         ("choice", lambda f: ["--preset", "huge"], "argument --preset: invalid choice: 'huge'"),
         ("output is a file", lambda f: ["--output_dir", f["file"]], "is a file"),
+        ("toy option", lambda f: ["--model", "smollm2-135m-instruct", "--preset", "quick", "--output_dir", f["out"]],
+         "--preset does nothing here: it sizes the toy demo only"),
+        ("real-model option", lambda f: ["--backend", "vllm", "--output_dir", f["out"]],
+         "--backend applies to --model smollm2-135m-instruct only"),
+        ("real-model alphas", lambda f: ["--model", "smollm2-135m-instruct", "--alphas", "0.1,0.4", "--output_dir",
+                                         f["out"]], "needs 0 and at least one alpha > 0"),
+        ("missing model folder", lambda f: ["--model", "smollm2-135m-instruct", "--model_dir", f["missing"],
+                                            "--output_dir", f["out"]], "--model_dir: "),
     ]),
     "demo.compare": (demo_compare.main, [
         ("unknown method", lambda f: ["--output_dir", f["out"], "--methods", "nope"], "unknown method(s) ['nope']"),
-        ("type", lambda f: ["--output_dir", f["out"], "--targets", "x"], "--targets must be comma-separated"),
+        ("type", lambda f: ["--output_dir", f["out"], "--targets", "x"], "argument --targets: invalid int value: 'x'"),
         ("output is a file", lambda f: ["--output_dir", f["file"]], "is a file"),
     ]),
 }  # fmt: skip
@@ -258,8 +289,11 @@ def test_names_and_labels_follow_the_selected_reward(tmp_path, tiny, capsys):
     _, args, _ = grpo.parse(argv)
     fill_alpha(args)
     assert args.output_dir.endswith("grpo-alpha0.0003") and args.run_name == "tiny-grpo-alpha0.0003"  # l1_alpha
-    fails_in_one_line(capsys, grpo.cli, ["--config", path, "--length_reward", "kimi"],
-                      "length_reward='kimi' has no alpha to fill {alpha}")  # fmt: skip
+    line = fails_in_one_line(capsys, grpo.cli, ["--config", path, "--length_reward", "kimi"],
+                             "length_reward='kimi' has no alpha to fill {alpha}")  # fmt: skip
+    # every field at once, with the names to pass instead
+    assert "output_dir '" in line and "run_name 'tiny-grpo-alpha{alpha}'" in line
+    assert "--run_name tiny-grpo-{reward}" in line and "grpo-{reward}" in line
 
 
 def test_a_finished_run_refuses_other_settings(tmp_path, tiny, capsys, caplog):
@@ -462,3 +496,72 @@ def test_the_commands_exit_2_with_one_line(module, argv, match, tmp_path):
         return
     debug = subprocess.run([*cmd, "--debug"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
     assert debug.returncode == 1 and "Traceback" in debug.stderr  # --debug: the traceback, for a bug report
+
+
+def test_list_options_take_commas_and_spaces_alike():
+    parser = cli.ArgumentParser()
+    parser.add_argument("--benchmarks", action=cli.ItemList, default="gsm8k")
+    parser.add_argument("--target_tokens", action=cli.ItemList, kind=int, default=None)
+    for argv in (["--benchmarks", "gsm8k,math500"], ["--benchmarks", "gsm8k", "math500"],
+                 ["--benchmarks", "gsm8k,", "math500"]):  # fmt: skip
+        assert parser.parse_args(argv).benchmarks == "gsm8k,math500"
+    assert parser.parse_args(["--target_tokens", "256,512", "1024"]).target_tokens == [256, 512, 1024]
+    with pytest.raises(SettingError, match="argument --target_tokens: invalid int value: 'x'"):
+        parser.parse_args(["--target_tokens", "256,x"])
+    # every command's list options: evaluate, plot, data, the demo and the comparison parse both spellings
+    from efficient_reasoning.plot import build_parser as plot_parser
+
+    assert evaluate.build_parser().parse_args(["--model", "m", "--output_dir", "o", "--benchmarks", "gsm8k",
+                                               "math500"]).benchmarks == "gsm8k,math500"  # fmt: skip
+    assert (
+        plot_parser().parse_args(["--output_dir", "o", "--benchmarks", "gsm8k", "math500"]).benchmarks
+        == "gsm8k,math500"
+    )
+
+
+@pytest.mark.parametrize("module", [grpo, sft], ids=["grpo", "sft"])
+def test_a_launch_precision_the_recipe_does_not_train_with_is_one_line(module, tmp_path, tiny, capsys, monkeypatch):
+    # what `accelerate launch --config_file accelerate_configs/zero2.yaml` (mixed_precision: bf16) passes on
+    monkeypatch.setenv("ACCELERATE_MIXED_PRECISION", "bf16")
+    name = module.__name__.rsplit(".", 1)[1]
+    path = training_recipe(tmp_path, tiny, name)  # a CPU recipe: bf16 false
+    fails_in_one_line(capsys, module.cli, ["--config", path],
+                      "accelerate launch runs with mixed_precision bf16 (its --config_file or --mixed_precision) but "
+                      "the recipe trains with bf16: false, fp16: false: add --mixed_precision no")  # fmt: skip
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("vllm") is None, reason="vLLM is not installed")
+def test_a_model_vllms_cpu_build_cannot_run_is_one_line_before_the_engine_starts(files, capsys):
+    # the tiny model's head size is 16: the CPU engine would die minutes into its start
+    args = ["vllm" if a == "transformers" else a for a in evaluate_args(files)]
+    fails_in_one_line(capsys, evaluate.main, args, "vLLM's CPU build cannot run its attention head size 16 (it takes "
+                      "32, 64,")  # fmt: skip
+    assert not files["out"].exists()
+
+
+def test_a_byte_that_is_not_utf8_names_its_file_line_and_column(capsys, tmp_path, tiny):
+    """A Latin-1 file (`café` as one byte 0xe9): `datasets` loads a JSON-lines file and stops at the first access of
+    the row, and a CSV with `DatasetGenerationError`, naming neither file nor line."""
+    rows = tmp_path / "latin1.jsonl"
+    rows.write_bytes(b'{"problem": "q", "answer": "1"}\n{"problem": "caf\xe9", "answer": "2"}\n')
+    table = tmp_path / "latin1.csv"
+    table.write_bytes(b"problem,answer\nq,1\ncaf\xe9,2\n")
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_bytes(b"# caf\xe9\nlength_penalty_alpha: 0.1\n")
+    questions = tmp_path / "questions.txt"
+    questions.write_bytes(b"What is 2 + 2?\ncaf\xe9?\n")
+    out = str(tmp_path / "out")
+    fails_in_one_line(capsys, data.main, ["--dataset_name", rows, "--output_dir", out],
+                      f"{rows}:2: byte 0xe9 at column 17 is not UTF-8")  # fmt: skip
+    fails_in_one_line(capsys, data.main, ["--dataset_name", table, "--output_dir", out], f"{table}:3: byte 0xe9")
+    evaluated = ["--model", tiny / "model", "--backend", "transformers", "--benchmarks", "math500", "--data_file",
+                 f"math500={rows}", "--output_dir", out]  # fmt: skip
+    fails_in_one_line(capsys, evaluate.main, evaluated, f"{rows}:2: byte 0xe9")
+    fails_in_one_line(
+        capsys, grpo.cli, ["--config", recipe, "--output_dir", out], f"{recipe}:1: byte 0xe9 at column 6"
+    )
+    compared = ["--models", tiny / "model", "--backend", "transformers", "--questions_file", questions, "--output_dir",
+                out]  # fmt: skip
+    fails_in_one_line(capsys, side_by_side.main, compared, f"{questions}:2: byte 0xe9 at column 4")
+    assert not Path(out).exists()

@@ -113,6 +113,33 @@ def test_end_to_end(tmp_path, tiny):
         evaluate.main(eval_args(tiny, problems_file(tmp_path, 5), out, "--temperature", "1.0"))
 
 
+def test_a_model_trained_by_the_project_is_prompted_as_it_was_trained(tmp_path, tiny, caplog):
+    import shutil
+
+    from efficient_reasoning.data import PAPER_PROMPT
+
+    trained = tmp_path / "trained"
+    shutil.copytree(tiny / "model", trained)
+    (trained / "run.json").write_text(json.dumps({"method": "grpo", "prompt_template": "Q: {question}"}))
+    (trained / "checkpoint-2").mkdir()  # a checkpoint takes its run folder's record
+    for f in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
+        if (trained / f).exists():
+            (trained / "checkpoint-2" / f).symlink_to(trained / f)
+    data = problems_file(tmp_path, 2)
+    with caplog.at_level("INFO"):
+        for model, out in ((trained, "own"), (trained / "checkpoint-2", "checkpoint"), (tiny / "model", "plain")):
+            evaluate.main(eval_args(tiny, data, tmp_path / out, "--k", "1")[2:] + ["--model", str(model)])
+    assert json.loads((tmp_path / "own" / "run.json").read_text())["prompt_template"] == "Q: {question}"
+    assert json.loads((tmp_path / "checkpoint" / "run.json").read_text())["prompt_template"] == "Q: {question}"
+    assert json.loads((tmp_path / "plain" / "run.json").read_text())["prompt_template"] == PAPER_PROMPT
+    assert f"the one {trained} was trained with ({trained / 'run.json'})" in caplog.text
+    assert "prompt template: the paper's (Appendix C)" in caplog.text
+    # one given on the command line wins
+    evaluate.main(eval_args(tiny, data, tmp_path / "given", "--k", "1", "--prompt_template", "{question}")[2:]
+                  + ["--model", str(trained)])  # fmt: skip
+    assert json.loads((tmp_path / "given" / "run.json").read_text())["prompt_template"] == "{question}"
+
+
 def test_killed_run_resumes_without_redoing_rows(tmp_path, tiny):
     data, out = problems_file(tmp_path, 12), tmp_path / "out"
     args = eval_args(tiny, data, out, "--chunk_size", "1", "--batch_size", "1")

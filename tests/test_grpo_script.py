@@ -84,6 +84,10 @@ def test_train_save_resume(tmp_path, tiny):
     assert "length_penalty_alpha: `0.2`" in card and str(path) in card and "advantage_estimator: `rloo`" in card
     # the usage snippet loads the saved model (not pushed: its folder), and the title names it
     assert f'model="{out.resolve()}"' in card and "None" not in card.split("## Training procedure")[0]
+    # the quick start asks a question of the trained kind, in the run's prompt; the launch is stated
+    assert (
+        "time machine" not in card and "How many pens does he have?" in card and "- launch: `NO, 1 process(es)" in card
+    )
 
     second = subprocess.run(cmd + ["--max_steps", "4"], capture_output=True, text=True, cwd=REPO)
     assert second.returncode == 0, second.stderr[-3000:]

@@ -56,7 +56,7 @@ def test_trl_colocated_weight_sync_path():
     assert "self.vllm_generation.sync_weights()" in step, "TRL syncs the engine's weights through VLLMGeneration"
     sync = inspect.getsource(VLLMGeneration.sync_weights)
     assert "llm_engine.model_executor.driver_worker.model_runner.model.load_weights(" in sync, (
-        "colocated sync loads each parameter with the model's load_weights (tests/vllm_cpu.py's shim keeps "
+        "colocated sync loads each parameter with the model's load_weights (efficient_reasoning/vllm_cpu.py keeps "
         "the weights vLLM's CPU backend would drop)"
     )
 
@@ -115,7 +115,7 @@ def test_vllm_outputs_the_generator_reads():
 
 
 @needs_vllm
-def test_vllm_cpu_weight_packing_the_test_shim_replaces():
+def test_vllm_cpu_weight_packing_keep_plain_weights_replaces():
     utils = vllm_source("model_executor/layers/utils.py")
     assert any(isinstance(n, ast.FunctionDef) and n.name == "dispatch_cpu_unquantized_gemm" for n in utils.body)
     for caller in ("model_executor/layers/linear.py", "model_executor/layers/vocab_parallel_embedding.py"):

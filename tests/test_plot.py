@@ -18,6 +18,19 @@ def results_folder(root: Path, name: str, metrics: dict) -> Path:
 def test_pareto_front():
     pts = [Point(n, "b", t, a, "ours", "model") for n, t, a in [("x", 100, 0.5), ("y", 200, 0.6), ("z", 250, 0.55)]]
     assert [p.label for p in pareto_front(pts)] == ["x", "y"]
+    # a point that solves nothing (a cutoff at a few tokens) is not on the frontier, though nothing has fewer tokens
+    assert [p.label for p in pareto_front(pts + [Point("cut", "b", 10, 0.0, "ours", "cutoff")])] == ["x", "y"]
+
+
+def test_labels_of_close_points_do_not_overlap(tmp_path):
+    points = [p for p in plot.paper_points("DeepSeek-R1-Distill-Qwen-7B") if p.benchmark == "gsm8k"]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plot.plot_benchmark(points, "gsm8k", tmp_path / "gsm8k.png")
+    renderer = FigureCanvasAgg(fig).get_renderer()  # the closed figure, drawn as it was saved
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
+    assert len(boxes) == len([p for p in points if p.kind == "model"]) >= 5  # the paper's alphas, named
+    assert not [(i, j) for i, a in enumerate(boxes) for j, b in enumerate(boxes) if i < j and a.overlaps(b)]
 
 
 def test_plot_command_writes_pngs_and_table(tmp_path):
@@ -108,8 +121,18 @@ def test_field_plot_draws_each_method_with_its_marker_and_protocol(tmp_path):
     fig = plot.plot_benchmark(points, "math500", tmp_path / "math500.png")
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert len(labels) == 13 + 3 + 1  # Table A's methods, Table B's 7B rows, Table C's 7B row
-    assert "DOT-8K [dot_readme]" in labels and "DLER [dler_table1]" in labels and "OverThink* [dot_readme]" in labels
+    assert len(points) == 13 + 3 + 1  # Table A's methods, Table B's 7B rows, Table C's 7B row
+    # the legend gives a colour per protocol; each method is named beside its point, no two names overlapping
+    assert labels == ["[dot_readme]", "[dler_table1]", "[decs_table1]"]
+    names = [t.get_text() for t in ax.texts]
+    assert sorted(names) == sorted(p.label.rsplit(" [", 1)[0] for p in points) and "OverThink*" in names
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    overlaps = [(names[i], names[j]) for i, a in enumerate(boxes) for j, b in enumerate(boxes[i + 1 :], i + 1)
+                if a.overlaps(b)]  # fmt: skip
+    assert not overlaps
     offsets = [tuple(c.get_offsets()[0]) for c in ax.collections]
     assert (1293.0, pytest.approx(0.943)) in [(x, pytest.approx(y)) for x, y in offsets]
     captions = " ".join(t.get_text() for t in fig.texts)

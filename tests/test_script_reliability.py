@@ -115,11 +115,13 @@ def test_finished_and_length_follow_trl():
     assert CorrectnessReward(eos_token_ids=[2], pad_token_id=2).lengths([[5, 2]]) == [2]
 
 
-def test_all_truncated_warns(tmp_path, tiny, caplog):
+def test_mostly_truncated_warns_naming_the_step_and_the_stop_ids(tmp_path, tiny, caplog):
     path = recipe(tmp_path, tiny, "grpo", max_steps=1, max_completion_length=1, save_strategy="no")
     with caplog.at_level(logging.WARNING):
         train(grpo, ["--config", str(path)])
-    assert "all 8 completions hit max_completion_length=1 without EOS" in caplog.text
+    # the first step is step 1, as trainer_state.json counts it; the EOS id is named with its token
+    assert "step 1: 100% of the completions hit max_completion_length=1 (reward 0) without an EOS token" in caplog.text
+    assert "generation stops on 2 '<|im_end|>'" in caplog.text
 
 
 def test_logged_reward_is_the_penalized_one_and_model_card_states_the_run(tmp_path, tiny, monkeypatch):
@@ -144,3 +146,30 @@ def test_logged_reward_is_the_penalized_one_and_model_card_states_the_run(tmp_pa
     assert "- columns: `question 'problem', gold answer 'answer'`" in card
     assert "- prompt template: `Please reason step by step" in card and "- length_penalty_alpha: `0.2`" in card
     assert "- earlier settings of this run: `until step 1: length_penalty_alpha=0.1 (run_history.json)`" in card
+
+
+def test_resume_skips_a_checkpoint_whose_save_did_not_finish(tmp_path, caplog):
+    """A save killed midway leaves `checkpoint-N` without the `trainer_state.json` the Trainer writes last (or with
+    a cut one): the resume takes the last complete checkpoint and names each one it skipped."""
+    from types import SimpleNamespace
+
+    from efficient_reasoning.utils import last_checkpoint
+
+    run = tmp_path / "run"
+    for step in (2, 4, 6, 8):
+        (run / f"checkpoint-{step}").mkdir(parents=True)
+        (run / f"checkpoint-{step}" / "model.safetensors").write_bytes(b"weights")
+    for step in (2, 4):
+        (run / f"checkpoint-{step}" / "trainer_state.json").write_text(json.dumps({"global_step": step}))
+    (run / "checkpoint-6" / "trainer_state.json").write_text('{"global_st')  # cut while written
+    args = SimpleNamespace(resume_from_checkpoint=None, output_dir=str(run))
+    with caplog.at_level(logging.WARNING, logger="efficient_reasoning.utils"):
+        assert last_checkpoint(args) == str(run / "checkpoint-4")
+    skipped = [r.getMessage() for r in caplog.records if "Skipping" in r.getMessage()]
+    assert len(skipped) == 2 and "checkpoint-8" in skipped[0] and "checkpoint-6" in skipped[1]
+    # with no complete checkpoint the run starts over; a checkpoint given by the user is taken as given
+    for step in (2, 4):
+        (run / f"checkpoint-{step}" / "trainer_state.json").unlink()
+    assert last_checkpoint(args) is None
+    given = SimpleNamespace(resume_from_checkpoint=str(run / "checkpoint-6"), output_dir=str(run))
+    assert last_checkpoint(given) == str(run / "checkpoint-6")

@@ -135,10 +135,17 @@ def test_target_errors_hand_computed():
         ({"length_reward": "l1_exact"}, "set target_length_min/max"),
         ({"kimi_weight": -0.5}, "kimi_weight must be >= 0"),
         ({"l1_delta": 1.5}, r"l1_delta must be in \[0, 1\]"),
-        ({"overlong_cache_length": 100}, r"overlong_cache_length \(100\) must be <= overlong_max_length \(24\)"),
+        (
+            {"overlong_cache_length": 100},
+            r"overlong_cache_length \(100\) must be <= overlong_max_length \(24, "
+            r"max_completion_length, which it defaults to\)",
+        ),
+        ({"max_completion_length": 0}, r"^max_completion_length must be >= 1 token, got 0$"),  # not a setting from it
         ({"target_length_min": 10}, "set both target_length_min and target_length_max"),
         ({"target_length_min": 10, "target_length_max": 5}, "target_length_min <= target_length_max"),
         ({"laser_targets": [10, 20]}, "laser_targets must be 1 or 3 lengths"),
+        ({"length_reward": "laser"}, r"laser_targets \[4096\] reach max_completion_length=24"),
+        ({"length_reward": "truncation", "truncation_budget": 24}, "truncation_budget=24 reaches max_completion"),
         ({"laser_bonus": -1.0}, "laser_bonus must be >= 0"),
         ({"length_reward": "dot", "dot_alpha": 3.0, "num_generations": 8}, "dot_alpha=3.0 never truncates"),
         ({"scale_rewards": "group"}, "scale_rewards must be 'none' or 'batch'"),

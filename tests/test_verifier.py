@@ -172,6 +172,26 @@ def test_no_kind_where_plain_math_verify_does_better(labelled):
     assert any(r[1] < r[0] for r in by_kind.values())
 
 
+SMOLLM2_CASES = Path(__file__).parent / "cases" / "smollm2_cases.jsonl"
+
+
+def test_agrees_with_hand_labels_of_a_real_models_answers():
+    """230 finished answers of SmolLM2-135M-Instruct to the generated word problems (sampled at temperature 0.8 with
+    the plain question, the question and "Put the final answer in \\boxed{}.", and prompts with placeholders such
+    as `\\boxed{N}`), each labelled by a reader with the final answer it commits to: boxed, empty or placeholder
+    boxes, stated answers, several numbers, no answer. benchmarks/README.md lists the disagreements."""
+    cases = _jsonl(SMOLLM2_CASES)
+    assert len(cases) >= 150 and len({c["category"] for c in cases}) == 6
+    inline = Verifier(num_workers=0)  # the evaluation's rule, "paper"
+    scores = inline([c["completion"] for c in cases], [c["gold"] for c in cases])
+    agree = sum((s == 1.0) == (c["expected"] == 1) for c, s in zip(cases, scores))
+    false_positives = sum(s == 1.0 and c["expected"] == 0 for c, s in zip(cases, scores))
+    assert agree / len(cases) >= 0.96 and false_positives <= 2, (agree, false_positives)
+    # every answer in a non-empty box and every stated answer gets the reader's verdict
+    for category in ("boxed", "unboxed_stated", "unboxed_last_number"):
+        assert all((s == 1.0) == (c["expected"] == 1) for c, s in zip(cases, scores) if c["category"] == category)
+
+
 @pytest.mark.parametrize(
     ("text", "extraction", "expected"),
     [
@@ -200,6 +220,10 @@ def test_no_kind_where_plain_math_verify_does_better(labelled):
         ("There are \\boxed{1} papers and \\boxed{2} bins.", "boxed", "1, 2"),
         ("So $x = \\boxed{1}$ or $x = \\boxed{2}$.", "boxed", "1, 2"),
         ("I got \\boxed{1} at first, but it is wrong: \\boxed{2}", "boxed", "2"),
+        # an empty box (a small model copying the prompt's `\\boxed{}`) is no answer: the stated one is read
+        ("So she has 6 apples. The answer is 6.\n\\boxed{}", "paper", "6"),
+        ("#### 7\nThe answer is \\boxed{}.", "paper", "7"),
+        ("So she has 6 apples.\n\\boxed{}", "boxed", ""),
     ],
 )
 def test_extract_answer(text, extraction, expected):

@@ -1,16 +1,11 @@
-"""vLLM's CPU build under test: its environment, and a shim for the per-step weight reload of colocated training.
+"""vLLM's CPU build under test: its environment and one process that hosts its engine for many commands.
 
-vLLM's CPU backend prepacks every linear layer's weight after loading and drops the original
-(`UnquantizedLinearMethod.process_weights_after_loading` calls `dispatch_cpu_unquantized_gemm(layer,
-remove_weight=True)`; the LM head is packed too, in `vocab_parallel_embedding.py`). TRL's colocated weight sync
-(`model.load_weights` after every optimizer step) then fails with `'Parameter' object has no attribute
-'weight_loader'`. `keep_plain_weights` makes every such layer keep its weight and multiply with `F.linear`, so
-reloads land; GPUs never take this path, so the project's code needs no such shim.
+(The trainer itself keeps vLLM's CPU weights reloadable for colocated training: `efficient_reasoning/vllm_cpu.py`.)
 
 Importing vLLM takes about 15 s on 2 cores, so the tests run their commands in one `EngineHost` process, which
 imports it once and runs one command after another (each builds and drops its own engine):
 
-    python tests/vllm_cpu.py -m efficient_reasoning.grpo --config ...   # a module run with the shim applied
+    python tests/vllm_cpu.py -m efficient_reasoning.grpo --config ...   # a module run in the CPU engine's environment
     python tests/vllm_cpu.py --serve                                     # EngineHost's process
 """
 
@@ -61,21 +56,9 @@ def demo_grpo_args(demo: Path, out: Path, use_vllm: bool = True) -> list[str]:
     return args
 
 
-def keep_plain_weights() -> None:
-    import torch.nn.functional as F
-    from vllm.model_executor.layers import utils
-
-    def plain(layer, remove_weight: bool) -> None:
-        layer.cpu_linear = lambda x, weight, bias=None: F.linear(x, weight, bias)
-
-    # both callers import the name from `utils` at call time, so one assignment covers them
-    utils.dispatch_cpu_unquantized_gemm = plain
-
-
 def prepare() -> None:
-    """This process as a CPU engine's host: `ENV` where not set, and the weight-reload shim."""
+    """This process as a CPU engine's host: `ENV` where not set."""
     os.environ.update({k: v for k, v in ENV.items() if k not in os.environ})
-    keep_plain_weights()
 
 
 def run_module(module: str, args: list[str]) -> None:

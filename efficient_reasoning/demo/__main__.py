@@ -1,4 +1,4 @@
 from ..cli import command
-from .run import main
+from .cli import main
 
 command(main)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from ..cli import ArgumentParser, SettingError, check_output_dir, check_range, command
+from ..cli import ArgumentParser, ItemList, SettingError, check_output_dir, check_range, command
 from ..utils import setup_logging
 from .run import PRESETS, RECIPES, DemoSettings, build_initial_model, evaluate_model, prepare_data, run_sft
 
@@ -164,11 +164,13 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     parser = ArgumentParser(description=__doc__)
     parser.add_argument("--output_dir", default="data/demo")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
-    parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated of {list(METHODS)}")
+    parser.add_argument("--methods", action=ItemList, default=",".join(METHODS),
+                        help=f"of {list(METHODS)}, separated by commas or spaces")  # fmt: skip
     parser.add_argument("--rl_steps", type=int, default=None, help="override the preset's GRPO steps per run")
     parser.add_argument("--num_train", type=int, default=None, help="override the preset's training problems")
     parser.add_argument("--num_heldout", type=int, default=None, help="override the preset's held-out problems")
-    parser.add_argument("--targets", default=None, help="comma-separated budgets: also run L1's target-length control")
+    parser.add_argument("--targets", action=ItemList, kind=int, default=None,
+                        help="budgets, by commas or spaces: also run L1's target-length control")  # fmt: skip
     args = parser.parse_args(argv)
     settings = PRESETS[args.preset]
     for key in ("rl_steps", "num_train", "num_heldout"):
@@ -177,14 +179,9 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise SettingError(f"--methods: unknown method(s) {unknown}; choose from {list(METHODS)}")
-    targets = []
-    if args.targets:
-        try:
-            targets = [int(t) for t in args.targets.split(",") if t.strip()]
-        except ValueError:
-            raise SettingError(f"--targets must be comma-separated token counts, got {args.targets!r}") from None
-        for t in targets:
-            check_range("--targets", t, 1)
+    targets = args.targets or []
+    for t in targets:
+        check_range("--targets", t, 1)
     check_output_dir(args.output_dir)
     for key in ("rl_steps", "num_train", "num_heldout"):
         if getattr(args, key) is not None:

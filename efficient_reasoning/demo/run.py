@@ -19,12 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..cli import ArgumentParser, SettingError, check_output_dir, check_range
 from ..generation import write_jsonl
-from ..utils import setup_logging
 from . import task
 
 logger = logging.getLogger(__name__)
@@ -263,44 +261,3 @@ def run(out: Path, s: DemoSettings) -> list[tuple[str, bool]]:
     print(timed.summary())
     (out / "stage_times.json").write_text(json.dumps(timed.times, indent=2))
     return checks
-
-
-def main(argv: list[str] | None = None) -> int:
-    setup_logging()
-    parser = ArgumentParser(description=__doc__)
-    parser.add_argument("--output_dir", default="data/demo")
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
-    parser.add_argument("--rl_steps", type=int, default=None, help="override the preset's GRPO steps per run")
-    parser.add_argument("--alphas", default=None, help="comma-separated, e.g. 0,0.1,0.4")
-    parser.add_argument("--seed", type=int, default=0, help="data, model, SFT and RL seed")
-    parser.add_argument(
-        "--seeds",
-        default=None,
-        help="comma-separated, e.g. 0,1,2,3,4: a run per seed in OUTPUT_DIR/seed-N and a table",
-    )
-    parser.add_argument("--no_check", action="store_true", help="exit 0 even when a claim does not hold")
-    args = parser.parse_args(argv)
-    settings = replace(PRESETS[args.preset], seed=args.seed)
-    check_range("--rl_steps", args.rl_steps, 1)
-    if args.rl_steps is not None:
-        settings = replace(settings, rl_steps=args.rl_steps)
-    if args.alphas:
-        try:
-            alphas = tuple(float(a) for a in args.alphas.split(","))
-        except ValueError:
-            raise SettingError(f"--alphas must be comma-separated numbers, got {args.alphas!r}") from None
-        for alpha in alphas:
-            check_range("--alphas", alpha, 0, 1)
-        settings = replace(settings, alphas=alphas)
-    check_output_dir(args.output_dir)
-    if args.seeds:
-        from .seeds import run_seeds
-
-        try:
-            seeds = [int(x) for x in args.seeds.split(",")]
-        except ValueError:
-            raise SettingError(f"--seeds must be comma-separated integers, got {args.seeds!r}") from None
-        held = run_seeds(Path(args.output_dir), settings, seeds)
-    else:
-        held = all(ok for _, ok in run(Path(args.output_dir), settings))
-    return 0 if args.no_check or held else 1
