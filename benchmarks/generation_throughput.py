@@ -8,9 +8,9 @@ Samples: the demo's SFT model on its held-out prompts, `k` samples each at tempe
 through each backend's `generate` (the evaluation's and rejection sampling's path), timed after the model has loaded
 and one warm-up batch; samples per second of both and their ratio. GRPO: `recipes/demo/grpo.yaml` for `grpo_steps`
 steps (one generation per step), the median of TRL's logged `step_time` after the first step, both ways. On a CPU
-vLLM runs its CPU build, in float32 as the transformers backend; for training with the weight-reload shim of the
-tests (`tests/vllm_cpu.py`: plain `F.linear` instead of the CPU build's prepacked kernels, so that weights can be
-synced). Each measurement runs in its own process.
+vLLM runs its CPU build, in float32 as the transformers backend; in training with the weight-sync shim the trainer
+applies on a CPU (`efficient_reasoning/vllm_cpu.py`: plain `F.linear` instead of the CPU build's prepacked kernels,
+so that weights can be synced). Each measurement runs in its own process.
 """
 
 from __future__ import annotations

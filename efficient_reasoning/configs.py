@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from trl import GRPOConfig, ScriptArguments
 
 from .cli import SettingError
+from .data import PAPER_PROMPT
 from .length_rewards import LENGTH_REWARDS
 from .objective import ADVANTAGE_ESTIMATORS
 from .target_length import TARGET_TEMPLATE, check_template
@@ -155,18 +156,19 @@ class EfficientReasoningConfig(GRPOConfig):
         self._resolve_lengths()
 
     def _resolve_device(self) -> None:
-        """On a machine with no GPU (or other accelerator), train on the CPU: `use_cpu`, and bf16 autocast where the
-        CPU multiplies in bfloat16 (AVX512-BF16 or AMX, about 4 times float32 there) unless bf16/fp16 is set.
-        TRL's default, bf16 on a GPU, would stop at start with "Your setup doesn't support bf16/gpu"."""
+        """The precision when neither bf16 nor fp16 is set: with `use_cpu`, bf16 autocast where the CPU multiplies in
+        bfloat16 (AVX512-BF16 or AMX, about 4 times float32 there); on a machine with no GPU (or other accelerator)
+        float32, where TRL's default, bf16 meant for a GPU, would stop at start with "Your setup doesn't support
+        bf16/gpu" (bf16 on a CPU needs `use_cpu`; setting it here would change how accelerate and DeepSpeed set up
+        their processes)."""
         import torch
 
-        if self.use_cpu or torch.accelerator.is_available():
-            if self.use_cpu and self.bf16 is None and not self.fp16:
-                self.bf16 = cpu_has_bf16()
+        if self.bf16 is not None or self.fp16:
             return
-        self.use_cpu = True
-        if self.bf16 is None and not self.fp16:
+        if self.use_cpu:
             self.bf16 = cpu_has_bf16()
+        elif not torch.accelerator.is_available():
+            self.bf16 = False
 
     def _check_length_reward(self) -> None:
         if self.length_reward not in LENGTH_REWARDS:
@@ -272,7 +274,7 @@ class DataArguments(DatasetArguments):
     question_column: str = field(default="problem", metadata={"help": "Column holding the question."})
     answer_column: str = field(default="answer", metadata={"help": "Column holding the gold final answer."})
     prompt_template: str = field(
-        default="Please reason step by step, and put your final answer within \\boxed{}. Question: {question}",
+        default=PAPER_PROMPT,
         metadata={"help": "User message; `{question}` is replaced (the paper's Appendix C prompt)."},
     )
     keep_unscorable_gold: bool = field(

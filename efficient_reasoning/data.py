@@ -33,6 +33,14 @@ from .verifier import last_boxed, normalize_answer
 
 logger = logging.getLogger(__name__)
 PAPER_PROMPT = "Please reason step by step, and put your final answer within \\boxed{}. Question: {question}"
+
+
+def check_prompt_template(template: str, name: str = "prompt_template") -> None:
+    """A prompt template holds the `{question}` it is filled with."""
+    if "{question}" not in template:
+        raise SettingError(f"{name} must contain '{{question}}', got {template!r}")
+
+
 NUMINA_SOURCES = ("math", "cn_k12", "amc_aime", "aops_forum", "olympiads")
 _LOCAL_SUFFIXES = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
 _NUMBER = re.compile(r"^-?(\d+(\.\d+)?|\.\d+|\\frac\{\d+\}\{\d+\}|\d+/\d+)$")
@@ -142,8 +150,7 @@ def to_prompts(
     if len(dataset) == 0:
         raise SettingError(f"{where}: the dataset is empty")
     require_columns(dataset, [question_column, answer_column], where)
-    if "{question}" not in template:
-        raise SettingError(f"prompt_template must contain '{{question}}', got {template!r}")
+    check_prompt_template(template)
     bad = [
         i
         for i, (q, a) in enumerate(zip(dataset[question_column], dataset[answer_column]))

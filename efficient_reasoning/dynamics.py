@@ -37,6 +37,7 @@ def _step(folder: Path) -> int:
 
 
 def checkpoints(run_dir: Path) -> list[Path]:
+    """The `checkpoint-N` folders of a training output_dir, by step (the one lister of the package)."""
     folders = [p for p in run_dir.glob("checkpoint-*") if p.is_dir() and p.name.split("-", 1)[1].isdigit()]
     return sorted(folders, key=_step)
 

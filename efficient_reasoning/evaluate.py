@@ -443,7 +443,7 @@ def main(argv: list[str] | None = None, generator=None, target_tokens: int | Non
             m = results[name]
             print(f"{name}: pass rate {m['pass_rate']:.3f}, avg tokens {m['avg_tokens']:.1f}, "
                   f"{m['truncated_frac']:.0%} hit the token limit (k={m['k']}) -> {out_dir / name}")  # fmt: skip
-            if m["truncated_frac"] > 0.5:  # loads the model for its tokenizer only when something is wrong
+            if m["truncated_frac"] > 0.5 and generator.loaded:  # said when generated; a finished rerun loads nothing
                 logger.warning(
                     truncation_warning(
                         name,
@@ -463,6 +463,10 @@ class LazyGenerator:
 
     def __init__(self, build):
         self._build, self._generator = build, None
+
+    @property
+    def loaded(self) -> bool:
+        return self._generator is not None
 
     def __getattr__(self, name: str):
         if self._generator is None:
@@ -505,10 +509,12 @@ def list_checkpoints(run_dir: str | Path) -> list[Path]:
         raise MissingPathError(
             f"--model_name_or_path: {str(run_dir)!r} is not a folder; --all_checkpoints takes a training output_dir"
         )
-    folders = [p for p in Path(run_dir).glob("checkpoint-*") if p.is_dir() and p.name.split("-", 1)[1].isdigit()]
+    from .dynamics import checkpoints
+
+    folders = checkpoints(Path(run_dir))
     if not folders:
         raise SettingError(f"{run_dir}: no checkpoint-N folders; --all_checkpoints takes a training output_dir")
-    return sorted(folders, key=lambda p: int(p.name.split("-", 1)[1]))
+    return folders
 
 
 def evaluate_checkpoints(args: argparse.Namespace, argv: list[str]) -> dict[str, dict]:

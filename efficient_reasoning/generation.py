@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cli import SettingError, UsageError, check_range
-from .data import PAPER_PROMPT
+from .data import PAPER_PROMPT, check_prompt_template
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,7 @@ def derive_seed(*parts) -> int:
 
 def render_prompts(tokenizer, questions: Sequence[str], template: str, use_chat_template: bool = True) -> list[str]:
     """The user turn `template` (with `{question}` filled in), rendered with the model's chat template."""
-    if "{question}" not in template:
-        raise SettingError(f"prompt template must contain '{{question}}', got {template!r}")
+    check_prompt_template(template, "prompt template")
     contents = [template.replace("{question}", q) for q in questions]
     if not use_chat_template:
         return contents
@@ -310,8 +309,8 @@ def check_sampling_args(
     check_range("--vllm_max_model_length", args.max_model_len, 1)
     check_range("--batch_size", args.batch_size, 1)
     check_range("--chunk_size", getattr(args, "chunk_size", None), 1)
-    if args.prompt_template is not None and "{question}" not in args.prompt_template:
-        raise SettingError(f"--prompt_template must contain '{{question}}', got {args.prompt_template!r}")
+    if args.prompt_template is not None:
+        check_prompt_template(args.prompt_template, "--prompt_template")
     check_model_path(args.model, model_option, checkpoints_hint="evaluate --all_checkpoints with the run folder")
     if args.backend == "vllm":
         import importlib.util
@@ -365,8 +364,7 @@ def sampling_from_args(args: argparse.Namespace) -> tuple[dict, SamplingSettings
         "seed": args.seed,
         "answer_extraction": args.answer_extraction,
     }
-    if "{question}" not in args.prompt_template:
-        raise SettingError(f"--prompt_template must contain '{{question}}', got {args.prompt_template!r}")
+    check_prompt_template(args.prompt_template, "--prompt_template")
     settings = SamplingSettings(
         args.prompt_template, not args.no_chat_template, args.temperature, args.top_p, args.max_tokens, args.seed,
         args.chunk_size,

@@ -54,9 +54,11 @@ def preference_rows(rows: list[dict]) -> tuple[list[dict], list[dict]]:
 
 
 def _corpus(seed: int = 0) -> list[str]:
+    from .data import PAPER_PROMPT
+
     rows = arithmetic_rows(500, seed)
     corpus = [
-        f"Please reason step by step, and put your final answer within \\boxed{{}}. Question: {r['problem']}\n"
+        PAPER_PROMPT.replace("{question}", r["problem"]) + "\n"
         f"First add the numbers. So the answer is \\boxed{{{r['answer']}}}."
         for r in rows
     ]

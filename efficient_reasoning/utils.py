@@ -12,10 +12,9 @@ from pathlib import Path
 import torch
 import yaml
 from transformers import AutoModelForCausalLM, AutoTokenizer
-from transformers.trainer_utils import get_last_checkpoint
 
 from .cli import MissingPathError, NotAFolderError, SettingError, UsageError, read_text
-from .dynamics import HISTORY_FILE, last_complete_checkpoint, run_history
+from .dynamics import HISTORY_FILE, checkpoints, last_complete_checkpoint, run_history
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +105,7 @@ def check_model_path(name: str, option: str = "model_name_or_path", checkpoints_
     if path.exists() and not path.is_dir():
         raise NotAFolderError(f"{option}: {name!r} is a file; give the model's folder")
     if path.is_dir() and not (path / "config.json").exists() and not (path / "adapter_config.json").exists():
-        found = sorted((p for p in path.glob("checkpoint-*") if p.is_dir() and p.name[11:].isdigit()),
-                       key=lambda p: int(p.name[11:]))  # fmt: skip
+        found = checkpoints(path)
         if found:
             more = f", or {checkpoints_hint} to take each of them" if checkpoints_hint else ""
             raise SettingError(
@@ -463,8 +461,8 @@ def check_training_run(output_dir: str, settings: dict, allow_change: bool = Fal
     naming each difference and how to proceed; `allow_change` continues it anyway (with a warning)."""
     path = Path(output_dir) / RUN_FILE
     if not path.exists():
-        if Path(output_dir).is_dir() and (get_last_checkpoint(output_dir) or (Path(output_dir) / "trainer_state.json"
-                                                                             ).exists()):  # fmt: skip
+        if Path(output_dir).is_dir() and (checkpoints(Path(output_dir)) or (Path(output_dir) / "trainer_state.json"
+                                                                               ).exists()):  # fmt: skip
             logger.warning("%s holds a run with no %s: its settings cannot be compared with these", output_dir,
                            RUN_FILE)  # fmt: skip
         return

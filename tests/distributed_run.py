@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 from pathlib import Path
 
 from accelerate.utils import gather_object
@@ -113,7 +114,7 @@ def train(args: argparse.Namespace, estimator: str, reward: str, max_completion_
         max_steps=args.steps,
         learning_rate=1e-4,
         bf16=False,
-        ddp_backend="gloo",
+        ddp_backend="gloo" if "WORLD_SIZE" in os.environ else None,  # launched, or one plain process
         report_to="none",
         save_strategy="no",
         logging_steps=1,

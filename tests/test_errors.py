@@ -331,6 +331,7 @@ def test_a_run_continued_with_other_settings_keeps_the_earlier_ones(tmp_path):
     record_training_run(str(out), first)  # a rerun with the same settings changes nothing
     assert run_history(str(out)) == [] and history_note(str(out)) is None
     (out / "checkpoint-4").mkdir()
+    (out / "checkpoint-4" / "trainer_state.json").write_text('{"global_step": 4}')  # a complete save
     second = {**first, "length_penalty_alpha": 0.4}
     record_training_run(str(out), second)
     record_training_run(str(out), second)

@@ -157,6 +157,7 @@ def fake_vllm(monkeypatch):
     class Engine:
         def __init__(self):
             self.pending = []
+            self.model_config = types.SimpleNamespace(try_get_generation_config=lambda: {"eos_token_id": 2})
 
         def add_request(self, request_id, prompt, params):
             calls["requests"].append((request_id, prompt, params))
@@ -172,13 +173,19 @@ def fake_vllm(monkeypatch):
         def abort_request(self, ids):
             calls["aborted"] = ids
 
+    class Tokenizer:
+        eos_token_id = 2
+
+        def __call__(self, text, add_special_tokens):
+            return {"input_ids": [len(text)]}
+
     class LLM:
         def __init__(self, **kwargs):
             calls["LLM"] = kwargs
             self.llm_engine = Engine()
 
         def get_tokenizer(self):
-            return lambda text, add_special_tokens: {"input_ids": [len(text)]}
+            return Tokenizer()
 
     class SamplingParams:
         def __init__(self, **kwargs):
@@ -188,6 +195,8 @@ def fake_vllm(monkeypatch):
     kinds = types.SimpleNamespace(RequestOutputKind=types.SimpleNamespace(FINAL_ONLY="final"))
     monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=LLM, SamplingParams=SamplingParams))
     monkeypatch.setitem(sys.modules, "vllm.sampling_params", kinds)
+    gpu = types.SimpleNamespace(current_platform=types.SimpleNamespace(is_cpu=lambda: False))
+    monkeypatch.setitem(sys.modules, "vllm.platforms", gpu)  # a GPU engine, whatever vLLM build is installed
     return calls
 
 

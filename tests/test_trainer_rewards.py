@@ -185,3 +185,19 @@ def test_training_dynamics_label_names_the_reward():
     laser = {"length_reward": "laser", "laser_targets": [60, 90, 130], "laser_bonus": 0.5}
     assert run_label(laser, "run") == "laser (laser_targets=60_90_130, laser_bonus=0.5)"
     assert run_label({"length_reward": "paper", "length_penalty_alpha": 0.2}, "run") == "α=0.2"
+
+
+def test_precision_defaults_on_a_cpu(tmp_path):
+    """No bf16/fp16 given: float32 on a machine with no GPU (TRL's bf16 default would stop at start), bf16 autocast
+    with `use_cpu` where the CPU has it; `use_cpu` itself is left as given (setting it under an accelerate or
+    DeepSpeed launch changes how the processes are set up: ZeRO-3 then builds its models for one process)."""
+    from efficient_reasoning.configs import cpu_has_bf16
+
+    if torch.accelerator.is_available():
+        pytest.skip("the CPU defaults apply without an accelerator")
+    plain = EfficientReasoningConfig(output_dir=str(tmp_path), report_to="none")
+    assert (plain.bf16, plain.use_cpu) == (False, False)
+    cpu = EfficientReasoningConfig(output_dir=str(tmp_path), report_to="none", use_cpu=True)
+    assert (cpu.bf16, cpu.use_cpu) == (cpu_has_bf16(), True)
+    given = EfficientReasoningConfig(output_dir=str(tmp_path), report_to="none", use_cpu=True, bf16=False)
+    assert given.bf16 is False

@@ -29,6 +29,13 @@ OVERRIDES = [
 ]  # fmt: skip
 
 
+def length_overrides(recipe: Path) -> list[str]:
+    """The reward's own lengths cut to fit the 48-token completions (a budget at or above the limit is refused)."""
+    config = yaml.safe_load(recipe.read_text())
+    cut = {"truncation_budget": ["--truncation_budget", "32"], "laser_targets": ["--laser_targets", "16", "24", "32"]}
+    return [arg for key, args in cut.items() if key in config for arg in args]
+
+
 def engine_settings(path: Path) -> str:
     return json.dumps(
         {k: v for k, v in yaml.safe_load(path.read_text()).items() if k not in REWARD_KEYS}, sort_keys=True
@@ -61,6 +68,7 @@ def test_recipe_trains_with_its_vllm_settings(quick_demo, vllm_host, tmp_path, r
     vllm_host.run(
         "efficient_reasoning.grpo", "--config", str(recipe), "--model_name_or_path", str(demo / "sft"),
         "--output_dir", str(tmp_path), "--dataset_name", str(demo / "data" / "train.jsonl"), *OVERRIDES,
+        *length_overrides(recipe),
     )  # fmt: skip
     state = json.loads((tmp_path / "trainer_state.json").read_text())
     gaps = logp_gaps(tmp_path)
